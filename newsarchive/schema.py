@@ -1,0 +1,63 @@
+"""The one Arrow schema of the archive, derived from ``ArticleItem``.
+
+Hive layout: ``site=<site>/date=<YYYY-MM-DD>/part-*.parquet``. The partition keys live in
+the folder names only: a column stored both in the file and in the path makes pandas and
+pyarrow refuse to merge the two (``site``: string vs dictionary), so the files carry
+``FILE_SCHEMA`` (``ARTICLE_SCHEMA`` less ``site``) and readers get ``site`` and ``date``
+back from the path.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+from itemadapter import ItemAdapter
+
+from newsarchive.items import exported_fields
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        pa.field(
+            f.name,
+            f.metadata["arrow"],
+            nullable=f.metadata["nullable"],
+            metadata={"doc": f.metadata["doc"]},
+        )
+        for f in exported_fields()
+    ],
+    metadata={"newsarchive.schema_version": "1"},
+)
+
+PARTITION_COLUMNS = ("site",)
+FILE_SCHEMA = pa.schema(
+    [f for f in ARTICLE_SCHEMA if f.name not in PARTITION_COLUMNS],
+    metadata=ARTICLE_SCHEMA.metadata,
+)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the archive stores UTC times only")
+    return value.astimezone(UTC)
+
+
+def item_to_row(item: Any) -> dict[str, Any]:
+    """Turn an item into a row of ``FILE_SCHEMA`` (datetimes checked to be timezone-aware)."""
+    adapter = ItemAdapter(item)
+    row: dict[str, Any] = {}
+    for f in FILE_SCHEMA:
+        value = adapter.get(f.name)
+        if pa.types.is_timestamp(f.type):
+            value = _as_utc(value)
+        row[f.name] = value
+    return row
+
+
+def partition_date(item: Any) -> str | None:
+    """The ``date=`` partition value: the UTC publication day, or None if undated."""
+    published = ItemAdapter(item).get("published_at")
+    return _as_utc(published).date().isoformat() if published else None
