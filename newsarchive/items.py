@@ -94,8 +94,12 @@ class ArticleItem:
     # Working fields: filled by the spider, consumed by the pipelines, never exported.
     body_html: str | None = _col(None, "HTML of the article content container, as served.")
     lead_html: str | None = _col(None, "HTML of the intro, as served.")
-    published_raw: list[str] = _col(None, "Publication time strings as found, best first.", default=[])
-    modified_raw: list[str] = _col(None, "Modification time strings as found, best first.", default=[])
+    published_raw: list[str] = _col(
+        None, "Publication time strings as found, best first.", default=[]
+    )
+    modified_raw: list[str] = _col(
+        None, "Modification time strings as found, best first.", default=[]
+    )
 
 
 def exported_fields() -> list[Any]:

@@ -46,7 +46,7 @@ EXTENSIONS = {
     "newsarchive.extensions.parquet.PartitionedParquetWriter": 500,
 }
 
-# --- Archive ---------------------------------------------------------------------------------------
+# --- Archive -----------------------------------------------------------------------------------
 # Root folder of the archive: site=<site>/date=<YYYY-MM-DD>/part-*.parquet
 NEWSARCHIVE_OUTPUT = "output"
 NEWSARCHIVE_PARQUET_ENABLED = True

@@ -1,0 +1,46 @@
+"""Counted reasons: every dropped item, skipped page or failure is a stats key, logged once.
+
+An unattended crawl must neither crash on bad input nor hide it. Each reason becomes a
+stats counter (``<prefix>/<reason>``) and the first occurrence of each reason is logged as
+a warning with an example; later ones are counted quietly so a bad site cannot flood the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+_SAFE_REASON = re.compile(r"[^a-z0-9_]+")
+
+
+def reason_key(reason: str) -> str:
+    """A reason as a stable, stats-friendly token (``Missing body!`` -> ``missing_body``)."""
+    return _SAFE_REASON.sub("_", reason.lower()).strip("_")[:64] or "unknown"
+
+
+class ReasonCounter:
+    """Counts reasons under one stats prefix and logs the first of each kind."""
+
+    def __init__(self, stats: Any, prefix: str, logger: logging.Logger, what: str) -> None:
+        self.stats = stats
+        self.prefix = prefix.rstrip("/")
+        self.logger = logger
+        self.what = what
+        self._logged: set[str] = set()
+
+    def count(self, reason: str, example: str = "", level: int = logging.WARNING) -> str:
+        key = reason_key(reason)
+        stats_key = f"{self.prefix}/{key}"
+        self.stats.inc_value(stats_key)
+        if key not in self._logged:
+            self._logged.add(key)
+            self.logger.log(
+                level,
+                "%s (%s)%s; further cases are only counted in the stats as %s",
+                self.what,
+                key,
+                f": {example}" if example else "",
+                stats_key,
+            )
+        return key

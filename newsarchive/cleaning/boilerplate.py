@@ -1,0 +1,362 @@
+"""Boilerplate removal: article body HTML -> the article's own paragraphs.
+
+Three layers, because each one fails differently when a site is redesigned:
+
+1. **Site rules** (CSS selectors): ads, asides, figures and captions, disclaimers, known
+   donation and newsletter blocks. Precise, but they break silently when classes change.
+2. **Text rules** (regular expressions on whole paragraphs): donation appeals, newsletter
+   sign-ups, "Read more"/"Also see:" markers, cookie and ad notices. They survive markup
+   changes. A container (not a body block) in which most paragraphs match is dropped whole,
+   so the short lines of an appeal ("Once", "Monthly") go with it.
+3. **Repeated blocks** (``RepeatedBlocks``): a paragraph that recurs verbatim in many
+   different articles of a site is not the article. Catches wording nobody wrote a rule for.
+
+Everything here is plain functions over lxml trees: no Scrapy, testable on saved pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cssselect import GenericTranslator
+from lxml import etree
+from lxml import html as lxml_html
+
+# Elements that start a new paragraph. Everything else is inline and joins the text around it.
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "pre",
+        "div",
+        "section",
+        "article",
+        "aside",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "td",
+        "th",
+        "form",
+        "nav",
+        "main",
+        "details",
+        "summary",
+        "hr",
+        "address",
+        "center",
+    ]
+)
+# Never text, whatever the site: remove before reading paragraphs.
+GENERIC_SELECTORS: dict[str, str] = {
+    "non_text": "script, style, noscript, template, iframe, object, embed, svg, canvas, video, "
+    "audio, form, button, input, select, textarea",
+    "figure": "figure, figcaption, picture, [class*=caption], [class*=credit]",
+    "aside": "aside, nav",
+    "ad": "[class*=advert], [id*=advert], [class*=banner], [class*=sponsor], ins.adsbygoogle",
+    "newsletter": "[class*=newsletter], [class*=subscribe], [class*=signup]",
+    "share": "[class*=share], [class*=social]",
+}
+
+
+@dataclass(frozen=True)
+class TextRule:
+    name: str
+    pattern: re.Pattern[str]
+    # Drop the paragraph after this one too if it is nothing but a link ("Also see:" + title).
+    takes_next_link: bool = False
+
+
+def text_rule(name: str, regex: str, *, takes_next_link: bool = False) -> TextRule:
+    return TextRule(name, re.compile(regex, re.I), takes_next_link)
+
+
+# Generic English rules. Anchored (^...$) rules match short UI lines only; unanchored ones are
+# specific phrases that do not occur in news prose.
+GENERIC_TEXT_RULES: tuple[TextRule, ...] = (
+    text_rule(
+        "related_marker",
+        r"^(also see|see also|related|read also|also read)\s*:?",
+        takes_next_link=True,
+    ),
+    text_rule(
+        "read_more",
+        r"^(read more|read more about|more on this|continue reading)\s*:?\s*$",
+        takes_next_link=True,
+    ),
+    text_rule("ad", r"^(advertisement|advert|sponsored( content)?|ad|ads by \w+)\s*$"),
+    text_rule(
+        "newsletter",
+        r"^sign up (for|to) (our|the)\b.*\bnewsletter"
+        r"|\bsubscribers agree to the\b"
+        r"|^our (weekly|daily) newsletter\b"
+        r"|^(subscribe|sign up)( now| today)?[.!]?$",
+    ),
+    text_rule(
+        "donation_ui",
+        r"^(once|monthly|annual(ly)?|yearly|one-time|continue|maybe later|remind me later\.?"
+        r"|not ready to support today\??|support us|donate( now)?|contribute( today)?"
+        r"|payment methods|paiment methods|\u00d7|x)\s*$",
+    ),
+    text_rule(
+        "donation_appeal",
+        r"\byour support,? no matter how small"
+        r"|\bsupport (us|our (work|journalism|newsroom|reporting)) (monthly|today|now)"
+        r"|\bevery contribution makes"
+        r"|\bby supporting\b.*\byou('|\u2019)re defending"
+        r"|\bwe need your (help|support)\b"
+        r"|\bplease (consider )?(support|donat)"
+        r"|\bmake a (donation|contribution)"
+        r"|\bcontribute today"
+        r"|\bwe have a small favou?r to ask"
+        r"|\bthis commitment costs us",
+    ),
+    text_rule("cookie", r"\b(we use cookies|accept (all )?cookies|cookie (policy|settings))\b"),
+    text_rule(
+        "paywall",
+        r"^(subscribe to (continue|read)|this (article|content) is (for|available to) "
+        r"subscribers|already a subscriber\??)",
+    ),
+    text_rule(
+        "disclaimer",
+        r"^the views expressed in (this|opinion)\b.*\b(do not|don't) necessarily reflect\b",
+    ),
+)
+
+
+@dataclass
+class BoilerplateRules:
+    """A site's rules: extra selectors and text rules on top of the generic ones."""
+
+    selectors: dict[str, str] = field(default_factory=dict)
+    text_rules: tuple[TextRule, ...] = ()
+    use_generic: bool = True
+
+    def __post_init__(self) -> None:
+        translator = GenericTranslator()
+        named = [(f"site:{name}", css) for name, css in self.selectors.items()]
+        if self.use_generic:
+            named = [*GENERIC_SELECTORS.items(), *named]
+        self.selector_xpaths = [
+            (name, etree.XPath(translator.css_to_xpath(css, prefix="descendant-or-self::")))
+            for name, css in named
+        ]
+        self._text_rules = (*self.text_rules, *(GENERIC_TEXT_RULES if self.use_generic else ()))
+
+    def matching_text_rule(self, text: str) -> TextRule | None:
+        for rule in self._text_rules:
+            if rule.pattern.search(text):
+                return rule
+        return None
+
+
+@dataclass
+class BodyResult:
+    paragraphs: list[str]
+    removed: Counter[str]  # rule name -> blocks removed
+
+    @property
+    def removed_total(self) -> int:
+        return sum(self.removed.values())
+
+
+@dataclass
+class _Paragraph:
+    text: str
+    element: etree._Element
+    is_link_only: bool
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element but keep its tail text (it belongs to the parent)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _inline_text(element: etree._Element) -> str:
+    if not isinstance(element.tag, str):  # comment or processing instruction
+        return ""
+    return element.text_content()
+
+
+def _paragraphs(root: etree._Element) -> list[_Paragraph]:
+    """Leaf text blocks in document order; inline children are joined into their block."""
+    out: list[_Paragraph] = []
+
+    def flush(parts: list[str], element: etree._Element, link_chars: int) -> None:
+        text = _squash("".join(parts))
+        if text:
+            out.append(_Paragraph(text, element, link_chars >= len(text.replace(" ", "")) > 0))
+
+    def walk(element: etree._Element) -> None:
+        parts = [element.text or ""]
+        link_chars = 0
+        for child in element:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag in BLOCK_TAGS:
+                flush(parts, element, link_chars)
+                walk(child)
+                parts, link_chars = [child.tail or ""], 0
+            else:
+                inner = " " if tag == "br" else _inline_text(child)
+                if tag == "a":
+                    link_chars += len("".join(inner.split()))
+                parts.extend((inner, child.tail or ""))
+        flush(parts, element, link_chars)
+
+    walk(root)
+    return out
+
+
+def _is_short(text: str, max_words: int = 12) -> bool:
+    return len(text.split()) <= max_words
+
+
+def _container(paragraph: _Paragraph, root: etree._Element) -> etree._Element | None:
+    """The nearest enclosing element that could be a whole boilerplate block: not the body
+    root itself and not one of the site's body blocks (those hold real paragraphs too)."""
+    element = paragraph.element
+    while element is not None and element is not root:
+        if element.tag in ("div", "section", "aside", "footer", "form"):
+            classes = element.get("class") or ""
+            if "article__block" not in classes and "article__content" not in classes:
+                return element
+        element = element.getparent()
+    return None
+
+
+def clean_body(html: str | None, rules: BoilerplateRules) -> BodyResult:
+    """The article's paragraphs from its body HTML, and what was removed by which rule."""
+    removed: Counter[str] = Counter()
+    if not html or not html.strip():
+        return BodyResult([], removed)
+    try:
+        root = lxml_html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return BodyResult([], removed)
+
+    for name, xpath in rules.selector_xpaths:
+        matches = xpath(root)
+        dropped: set[etree._Element] = set()
+        for element in matches:
+            if element is root or any(a in dropped for a in element.iterancestors()):
+                continue
+            dropped.add(element)
+            _drop(element)
+            removed[name] += 1
+
+    paragraphs = _paragraphs(root)
+    verdicts: list[TextRule | None] = [rules.matching_text_rule(p.text) for p in paragraphs]
+    for i, rule in enumerate(verdicts):
+        if (
+            rule
+            and rule.takes_next_link
+            and i + 1 < len(paragraphs)
+            and paragraphs[i + 1].is_link_only
+            and verdicts[i + 1] is None
+        ):
+            verdicts[i + 1] = rule
+
+    # In a container where most paragraphs are boilerplate, the short unmatched lines around
+    # them ("Once", "Monthly", a button label) are boilerplate too. Long ones are kept: a body
+    # block with a stray "Read more" in it is still a body block.
+    by_container: dict[etree._Element, list[int]] = {}
+    for i, paragraph in enumerate(paragraphs):
+        container = _container(paragraph, root)
+        if container is not None:
+            by_container.setdefault(container, []).append(i)
+    whole_blocks: set[int] = set()
+    for indexes in by_container.values():
+        hits = sum(1 for i in indexes if verdicts[i])
+        if hits >= 2 and hits >= 0.6 * len(indexes):
+            short = [i for i in indexes if verdicts[i] is None and _is_short(paragraphs[i].text)]
+            whole_blocks.update(short)
+            removed["text:block"] += 1
+
+    kept: list[str] = []
+    for i, paragraph in enumerate(paragraphs):
+        if i in whole_blocks:
+            removed["text:block_line"] += 1
+            continue
+        rule = verdicts[i]
+        if rule is not None:
+            removed[f"text:{rule.name}"] += 1
+            continue
+        kept.append(paragraph.text)
+    return BodyResult(kept, removed)
+
+
+def fingerprint(paragraph: str) -> str:
+    """Case- and space-insensitive identity of a paragraph."""
+    normal = " ".join(re.findall(r"\w+", paragraph.lower()))
+    return hashlib.blake2b(normal.encode(), digest_size=12).hexdigest()
+
+
+@dataclass
+class RepeatedBlocks:
+    """Paragraphs that recur verbatim across many different articles of one site.
+
+    A paragraph is boilerplate once it has been seen in ``min_articles`` distinct articles
+    *and* in at least ``min_share`` of all articles observed: real reporting reuses a
+    sentence now and then, an appeal block is on nearly every page. ``known`` can be loaded
+    from a previous run so that learned blocks are removed from the first article on.
+    """
+
+    min_articles: int = 5
+    min_share: float = 0.1
+    known: set[str] = field(default_factory=set)
+    _articles: int = 0
+    _counts: Counter[str] = field(default_factory=Counter)
+
+    def is_repeated(self, paragraph: str) -> bool:
+        return fingerprint(paragraph) in self.known
+
+    def observe(self, paragraphs: Iterable[str]) -> list[str]:
+        """Count one article's paragraphs; return the fingerprints that just became known."""
+        self._articles += 1
+        learned = []
+        for fp in {fingerprint(p) for p in paragraphs}:
+            self._counts[fp] += 1
+            count = self._counts[fp]
+            if (
+                fp not in self.known
+                and count >= self.min_articles
+                and count >= self.min_share * self._articles
+            ):
+                self.known.add(fp)
+                learned.append(fp)
+        return learned

@@ -1,0 +1,76 @@
+"""Text normalisation: what every string in the archive goes through.
+
+Pages carry text in many disguises (entities left over from double escaping, decomposed
+accents, soft hyphens from CMS hyphenation, zero-width spaces from copy-paste, NBSPs).
+Analysts compare and count words, so the archive stores one canonical form: NFC,
+no invisible characters, single spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from w3lib.html import replace_entities
+
+# Soft hyphen, zero-width space/non-joiner/joiner, word joiner, BOM, invisible separators,
+# LTR/RTL marks and embeddings: never meaningful in archived prose.
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u00ad\u200b\u200c\u200d\u2060\ufeff\u2061\u2062\u2063\u2064\u200e\u200f"
+        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    ),
+    None,
+)
+# Control characters other than tab/newline (they break CSV/terminal output downstream).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s+")
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+def clean_text(value: str | None) -> str | None:
+    """Return ``value`` as one clean line: entities decoded, NFC, invisibles removed, spaces
+    collapsed. Empty results become ``None`` so that "absent" has one representation."""
+    if value is None:
+        return None
+    if "&" in value:
+        value = replace_entities(value, remove_illegal=True)
+    value = value.translate(_INVISIBLE)
+    value = _CONTROL.sub(" ", value)
+    value = unicodedata.normalize("NFC", value)
+    value = _SPACES.sub(" ", value).strip()
+    return value or None
+
+
+def clean_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Clean each paragraph and drop the ones that end up empty."""
+    cleaned = (clean_text(p) for p in paragraphs)
+    return [p for p in cleaned if p]
+
+
+def join_paragraphs(paragraphs: list[str]) -> str | None:
+    """The ``body`` format: paragraphs separated by one blank line."""
+    return PARAGRAPH_SEPARATOR.join(paragraphs) or None
+
+
+def split_paragraphs(body: str | None) -> list[str]:
+    """Inverse of ``join_paragraphs`` (tolerates stray whitespace around the separators)."""
+    if not body:
+        return []
+    return [p for p in re.split(r"\n\s*\n", body) if p.strip()]
+
+
+def clean_list(values: list[str] | None) -> list[str]:
+    """Clean a list of strings, dropping empties and repeats while keeping the order."""
+    seen: dict[str, None] = {}
+    for value in values or []:
+        cleaned = clean_text(value)
+        if cleaned and cleaned not in seen:
+            seen[cleaned] = None
+    return list(seen)
+
+
+def count_words(text: str | None) -> int:
+    """Words as ``\\w+`` tokens: the definition the benchmark scorers use too."""
+    return len(re.findall(r"\w+", text or ""))

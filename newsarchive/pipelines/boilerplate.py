@@ -1,0 +1,89 @@
+"""Boilerplate removal stage: body HTML -> the article's paragraphs, counting what went."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+
+from newsarchive.cleaning.boilerplate import BoilerplateRules, RepeatedBlocks, clean_body
+from newsarchive.cleaning.text import join_paragraphs
+from newsarchive.pipelines.base import ArticlePipeline
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class BoilerplatePipeline(ArticlePipeline):
+    """Turns ``body_html`` into ``body`` with the spider's site rules, the generic text rules
+    and repeated-block detection, and records ``boilerplate_removed`` on each item.
+
+    Settings: ``NEWSARCHIVE_REPEATED_BLOCK_MIN_ARTICLES`` (0 disables repeated-block
+    detection). Blocks learned as repeated are kept in ``<output>/_state/boilerplate-<site>.json``
+    so the next run removes them from its first article on.
+    """
+
+    stats_prefix = "newsarchive/boilerplate"
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.min_articles = settings.getint("NEWSARCHIVE_REPEATED_BLOCK_MIN_ARTICLES", 5)
+        self.state_dir = Path(settings.get("NEWSARCHIVE_OUTPUT", "output")) / "_state"
+        self.repeated: RepeatedBlocks | None = None
+
+    def open_spider(self) -> None:
+        if self.min_articles > 0:
+            self.repeated = RepeatedBlocks(self.min_articles, known=self._load_known())
+
+    def close_spider(self) -> None:
+        if self.repeated is not None and self.repeated.known:
+            self._save_known(self.repeated.known)
+
+    @property
+    def _store(self) -> Path:
+        return self.state_dir / f"boilerplate-{getattr(self.spider, 'site', 'site')}.json"
+
+    def _load_known(self) -> set[str]:
+        try:
+            return set(json.loads(self._store.read_text(encoding="utf-8"))["fingerprints"])
+        except FileNotFoundError:
+            return set()
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            logger.warning("Ignoring unreadable learned-boilerplate file %s: %s", self._store, exc)
+            return set()
+
+    def _save_known(self, known: set[str]) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        temp = self._store.with_suffix(".json.tmp")
+        temp.write_text(json.dumps({"fingerprints": sorted(known)}), encoding="utf-8")
+        os.replace(temp, self._store)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        rules: BoilerplateRules = getattr(self.spider, "boilerplate_rules", BoilerplateRules())
+        result = clean_body(adapter.get("body_html"), rules)
+        paragraphs = result.paragraphs
+        removed = result.removed
+        if self.repeated is not None:
+            kept = [p for p in paragraphs if not self.repeated.is_repeated(p)]
+            if len(kept) < len(paragraphs):
+                removed["repeated"] += len(paragraphs) - len(kept)
+            for _ in self.repeated.observe(kept):
+                self.inc("learned_repeated_blocks")
+            paragraphs = kept
+        adapter["body"] = join_paragraphs(paragraphs)
+        adapter["boilerplate_removed"] = sum(removed.values())
+        if adapter.get("lead_html") is not None:
+            lead = clean_body(adapter["lead_html"], rules).paragraphs
+            adapter["lead"] = " ".join(lead) or None
+        for rule, count in removed.items():
+            self.inc(f"removed/{rule}", count)
+        self.inc("removed_blocks", sum(removed.values()))
+        return item

@@ -1,0 +1,203 @@
+"""The section-crawl spider every news site shares.
+
+A site subclass declares its name, base URL, sections, time zone and boilerplate rules, and
+supplies two parsing hooks (a listing page and an article page). Everything else lives here:
+spider arguments, pagination through load-more fragments, the ``since`` horizon, once-only
+archiving per article ID and counted skips.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+from newsarchive.accounting import ReasonCounter
+from newsarchive.cleaning.boilerplate import BoilerplateRules
+from newsarchive.dates import date_from_url
+from newsarchive.extract.base import ArticlePage, Listing
+from newsarchive.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+
+class SectionSpider(scrapy.Spider):
+    """Crawl section listings (with pagination), then each listed article once.
+
+    Spider arguments (``-a name=value``):
+
+    * ``base_url``: where the site is served (a mirror on ``http://127.0.0.1:PORT``, say);
+      links, allowed domains and start URLs all follow it.
+    * ``sections``: comma-separated section slugs; default: all of ``sections``.
+    * ``since``: ``YYYY-MM-DD``; stop paging a section once its listing is older, and skip
+      older articles.
+    * ``max_pages``: cap on listing pages fetched per section (the first page counts).
+    """
+
+    site: ClassVar[str]
+    default_base_url: ClassVar[str]
+    sections: ClassVar[tuple[str, ...]]
+    section_aliases: ClassVar[dict[str, str]] = {}
+    local_timezone: ClassVar[str] = "UTC"
+    boilerplate_rules: ClassVar[BoilerplateRules] = BoilerplateRules()
+    first_page_size: ClassVar[int] = 19
+    page_step: ClassVar[int] = 18
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        sections: str | None = None,
+        since: str | None = None,
+        max_pages: str | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        host = parts.hostname
+        self.allowed_domains = [host.removeprefix("www.")]
+        self.requested_sections = _split(sections) if sections else list(self.sections)
+        self.since = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        if self.max_pages is not None and self.max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        self.seen_article_ids: set[str] = set()
+
+    # --- site hooks ------------------------------------------------------------------------
+
+    def parse_listing_page(self, response: Response) -> Listing:
+        raise NotImplementedError
+
+    def parse_article_page(self, response: Response) -> ArticlePage | None:
+        raise NotImplementedError
+
+    def section_url(self, section: str) -> str:
+        return f"{self.base_url}/{section}"
+
+    # --- crawling -------------------------------------------------------------------------
+
+    @property
+    def skipped(self) -> ReasonCounter:
+        if not hasattr(self, "_skipped"):
+            self._skipped = ReasonCounter(
+                self.crawler.stats, "newsarchive/skipped", logger, "Skipped a page"
+            )
+        return self._skipped
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for requested in self.requested_sections:
+            section = self.section_aliases.get(requested, requested)
+            if section not in self.sections:
+                self.skipped.count(
+                    "unknown_section",
+                    f"{requested!r} is not one of {', '.join(self.sections)}",
+                )
+                continue
+            yield scrapy.Request(
+                self.section_url(section),
+                callback=self.parse_section,
+                cb_kwargs={"section": section, "page": 1, "offset": 0, "step": None},
+            )
+
+    def parse_section(
+        self, response: Response, section: str, page: int, offset: int, step: int | None
+    ) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        if not _is_text(response):
+            self.skipped.count("listing_not_text", response.url)
+            return
+        listing = self.parse_listing_page(response)
+        stats.inc_value("newsarchive/listing/pages")
+        if not listing.excerpts:
+            if page == 1:
+                self.skipped.count("empty_section", response.url)
+            else:
+                stats.inc_value("newsarchive/listing/sections_exhausted")
+            return
+        older = 0
+        for excerpt in listing.excerpts:
+            day = date_from_url(excerpt.url)
+            if self.since and day and day < self.since:
+                older += 1
+                continue
+            yield from self.article_request(excerpt.url, section)
+        stats.inc_value("newsarchive/listing/excerpts", len(listing.excerpts))
+
+        last_day = date_from_url(listing.excerpts[-1].url)
+        if self.since and last_day and last_day < self.since:
+            stats.inc_value("newsarchive/listing/stopped_at_since")
+            return
+        if self.max_pages and page >= self.max_pages:
+            stats.inc_value("newsarchive/listing/stopped_at_max_pages")
+            return
+        template = listing.more_url_template or response.meta.get("more_url_template")
+        if page == 1:
+            offset = listing.more_start or self.first_page_size
+            step = listing.more_step or self.page_step
+        else:
+            offset += step or self.page_step
+        next_url = (
+            template.replace("{{offset}}", str(offset))
+            if template
+            else f"{self.section_url(section)}/{offset}"
+        )
+        yield scrapy.Request(
+            next_url,
+            callback=self.parse_section,
+            cb_kwargs={"section": section, "page": page + 1, "offset": offset, "step": step},
+            meta={"more_url_template": template},
+            priority=-1,
+        )
+
+    def article_request(self, url: str, section: str) -> Iterator[scrapy.Request]:
+        """One request per article ID per run, whatever URL variants the listings use."""
+        article_id = self.article_id(url)
+        if article_id is None:
+            self.skipped.count("no_article_id", url)
+            return
+        if article_id in self.seen_article_ids:
+            return
+        self.seen_article_ids.add(article_id)
+        yield scrapy.Request(
+            url,
+            callback=self.parse_article,
+            cb_kwargs={"section": section},
+            priority=1,
+        )
+
+    def article_id(self, url: str) -> str | None:
+        raise NotImplementedError
+
+    def parse_article(self, response: Response, section: str) -> Iterator[ArticleItem]:
+        if not _is_text(response):
+            self.skipped.count("article_not_text", response.url)
+            return
+        page = self.parse_article_page(response)
+        if page is None:
+            self.skipped.count("not_an_article", response.url)
+            return
+        for problem in page.problems:
+            self.crawler.stats.inc_value(f"newsarchive/extract/{problem}")
+        fields = dict(page.fields)
+        hint = fields.pop("section_hint", None)
+        yield ArticleItem(
+            **fields,
+            site=self.site,
+            section=section or hint,
+            crawled_at=datetime.now(UTC),
+        )
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _is_text(response: Response) -> bool:
+    return isinstance(response, scrapy.http.TextResponse)

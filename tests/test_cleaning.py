@@ -1,0 +1,88 @@
+"""Text normalisation, boilerplate rules and repeated-block detection, without a crawler."""
+
+from __future__ import annotations
+
+from newsarchive.cleaning.boilerplate import BoilerplateRules, RepeatedBlocks, clean_body
+from newsarchive.cleaning.text import (
+    clean_list,
+    clean_text,
+    count_words,
+    join_paragraphs,
+    split_paragraphs,
+)
+from newsarchive.spiders.moscowtimes import SITE_RULES
+
+
+def test_clean_text_normalises_everything_invisible() -> None:
+    raw = "  Jose\u0301 &amp; fulfil\u00adment\u200b of\u00a0the\tdeal &#8217; \ufeff "
+    assert clean_text(raw) == "Jos\u00e9 & fulfilment of the deal \u2019"
+    assert clean_text("  \u200b ") is None
+    assert clean_text(None) is None
+
+
+def test_clean_list_drops_empties_and_repeats() -> None:
+    assert clean_list(["Kremlin", " Kremlin ", "", "Economy"]) == ["Kremlin", "Economy"]
+
+
+def test_paragraph_round_trip_and_word_count() -> None:
+    body = join_paragraphs(["One two.", "Three"])
+    assert body == "One two.\n\nThree"
+    assert split_paragraphs(body) == ["One two.", "Three"]
+    assert count_words(body) == 3
+
+
+def test_generic_text_rules_survive_unknown_markup() -> None:
+    html = (
+        "<div><p>Real reporting about sanctions.</p>"
+        '<div class="zz9"><p>Sign up for our free weekly newsletter</p>'
+        "<p>Our weekly newsletter contains a hand-picked selection.</p>"
+        "<p>Subscribers agree to the Privacy Policy</p></div>"
+        "<p>Read more</p><p>Advertisement</p>"
+        "<p>Residents want more support for the newsletter of their town council.</p></div>"
+    )
+    result = clean_body(html, BoilerplateRules())
+    assert result.paragraphs == [
+        "Real reporting about sanctions.",
+        "Residents want more support for the newsletter of their town council.",
+    ]
+
+
+def test_site_rules_catch_the_moscow_times_appeals() -> None:
+    seed_lines = [
+        "Enjoying ad-free content?",
+        "Since July 1, 2024, we have disabled all ads to improve your reading experience.",
+        "Our journalism is banned in Russia. We need your help to keep providing you with the truth.",
+        "A Message from The Moscow Times:",
+        "Dear readers,",
+        "We, the journalists of The Moscow Times, refuse to be silenced. But to continue our "
+        "work, we need your help.",
+        "Your support, no matter how small, makes a world of difference.",
+        "By supporting The Moscow Times, you're defending open, independent journalism.",
+        "The need for honest and objective information on Russia is more relevant now than ever "
+        "before! To keep our newsroom in Moscow running, we need your support.",
+        "Not ready to support today?",
+        "Remind me later.",
+    ]
+    html = "<div>" + "".join(f"<p>{line}</p>" for line in seed_lines) + "</div>"
+    assert clean_body(html, SITE_RULES).paragraphs == []
+
+
+def test_foreign_agent_reporting_is_not_boilerplate() -> None:
+    line = "The Justice Ministry designated the journalist a foreign agent on Friday."
+    assert clean_body(f"<div><p>{line}</p></div>", SITE_RULES).paragraphs == [line]
+
+
+def test_malformed_html_does_not_raise() -> None:
+    for html in ["", "<div", "</p></div><p>Text<b>bold", "\x00<p>nul</p>", "<<<>>>"]:
+        clean_body(html, SITE_RULES)
+
+
+def test_repeated_blocks_are_learned_across_articles() -> None:
+    detector = RepeatedBlocks(min_articles=3, min_share=0.5)
+    promo = "Listen to our podcast every Tuesday, wherever you get your podcasts."
+    learned = []
+    for i in range(4):
+        learned += detector.observe([f"Unique paragraph number {i}.", promo])
+    assert len(learned) == 1
+    assert detector.is_repeated(promo)
+    assert not detector.is_repeated("Unique paragraph number 1.")
