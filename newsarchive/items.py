@@ -97,6 +97,8 @@ class ArticleItem:
     published_raw: list[str] = _col(
         None, "Publication time strings as found, best first.", default=[]
     )
+    http_etag: str | None = _col(None, "ETag response header, for conditional re-fetches.")
+    http_last_modified: str | None = _col(None, "Last-Modified response header, likewise.")
     modified_raw: list[str] = _col(
         None, "Modification time strings as found, best first.", default=[]
     )

@@ -152,7 +152,7 @@ class SectionSpider(scrapy.Spider):
             next_url,
             callback=self.parse_section,
             cb_kwargs={"section": section, "page": page + 1, "offset": offset, "step": step},
-            meta={"more_url_template": template},
+            meta={"more_url_template": template, "newsarchive_kind": "listing"},
             priority=-1,
         )
 
@@ -169,6 +169,7 @@ class SectionSpider(scrapy.Spider):
             url,
             callback=self.parse_article,
             cb_kwargs={"section": section},
+            meta={"newsarchive_kind": "article", "article_id": article_id},
             priority=1,
         )
 
@@ -176,6 +177,8 @@ class SectionSpider(scrapy.Spider):
         raise NotImplementedError
 
     def parse_article(self, response: Response, section: str) -> Iterator[ArticleItem]:
+        if response.status == 304:  # conditional revisit: the archived version is current
+            return
         if not _is_text(response):
             self.skipped.count("article_not_text", response.url)
             return
@@ -192,11 +195,18 @@ class SectionSpider(scrapy.Spider):
             site=self.site,
             section=section or hint,
             crawled_at=datetime.now(UTC),
+            http_etag=_header(response, b"ETag"),
+            http_last_modified=_header(response, b"Last-Modified"),
         )
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _is_text(response: Response) -> bool:
