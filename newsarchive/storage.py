@@ -1,0 +1,410 @@
+"""Low-level, Scrapy-free storage helpers for the hive-partitioned Parquet archive.
+
+Layout under the archive root::
+
+    site=<site>/date=<YYYY-MM-DD>/part-<run_id>-<seq>.parquet   live archive files
+    _rejected/site=<site>/<run_id>.jsonl                        undated and dropped items
+    .lock                                                       see ``archive_lock``
+
+Rule: no ``*.parquet`` file may ever exist under the root except live archive files, because
+DuckDB's ``read_parquet('root/**/*.parquet')`` descends into hidden and ``_`` directories.
+Temporary files are therefore named ``.<final name>.<random>.tmp``, and compaction stages its
+work in a sibling directory *outside* the root (see ``newsarchive.commands.compact``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import logging
+import os
+import re
+import secrets
+import time
+from datetime import date as Date
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from newsarchive.schema import FILE_SCHEMA
+
+logger = logging.getLogger(__name__)
+
+SITE_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+TEMP_SUFFIX = ".tmp"
+LOCK_FILENAME = ".lock"
+REJECTED_DIRNAME = "_rejected"
+
+# Partition keys as they come back from the folder names: plain strings, whatever they look like.
+PARTITION_SCHEMA = pa.schema([("site", pa.string()), ("date", pa.string())])
+
+
+class UnsafePathError(ValueError):
+    """A site name or date that would not give a well-formed path inside the archive root."""
+
+
+class ArchiveLockedError(RuntimeError):
+    """Another process (a compaction or a crawl) holds the archive lock."""
+
+
+class Partition(NamedTuple):
+    """One hive partition: ``site=<site>/date=<date>``."""
+
+    site: str
+    date: str
+
+    def relpath(self) -> str:
+        """``site=<site>/date=<date>``, relative to the archive root."""
+        return f"site={self.site}/date={self.date}"
+
+
+def validate_site(site: Any) -> str:
+    """Return ``site`` if it is a safe partition value, else raise ``UnsafePathError``."""
+    if not isinstance(site, str) or not SITE_RE.fullmatch(site):
+        raise UnsafePathError(f"unsafe site name {site!r}: must match {SITE_RE.pattern}")
+    return site
+
+
+def validate_date(value: Any) -> str:
+    """Return ``value`` as ``YYYY-MM-DD`` if it is a real ISO date, else raise."""
+    if isinstance(value, Date):
+        value = value.isoformat()
+    if not isinstance(value, str) or not DATE_RE.fullmatch(value):
+        raise UnsafePathError(f"unsafe partition date {value!r}: must be YYYY-MM-DD")
+    try:
+        Date.fromisoformat(value)
+    except ValueError as exc:
+        raise UnsafePathError(f"unsafe partition date {value!r}: {exc}") from None
+    return value
+
+
+def _inside(path: Path, root: Path) -> Path:
+    """Return ``path`` after checking that, resolved, it is strictly inside resolved ``root``."""
+    resolved_root = Path(root).resolve()
+    resolved = path.resolve()
+    if resolved == resolved_root or not resolved.is_relative_to(resolved_root):
+        raise UnsafePathError(f"{path} resolves outside the archive root {resolved_root}")
+    return path
+
+
+def safe_partition_dir(root: str | os.PathLike[str], site: Any, date: Any) -> Path:
+    """``root/site=<site>/date=<date>``, guaranteed to stay inside ``root``.
+
+    Site names and dates come from scraped pages and settings, so they are validated
+    strictly (ASCII only, no separators, a real calendar date) and the resolved result is
+    checked against the resolved root (catches symlinks planted inside the root). The
+    returned path is not resolved: it starts with ``root`` as given.
+    """
+    partition = Partition(validate_site(site), validate_date(date))
+    return _inside(Path(root) / partition.relpath(), Path(root))
+
+
+def rejected_dir(root: str | os.PathLike[str], site: Any) -> Path:
+    """``root/_rejected/site=<site>``; unusable site names go to ``site=_unknown``.
+
+    ``_unknown`` cannot collide with a real site: real names never start with ``_``.
+    """
+    try:
+        name = validate_site(site)
+    except UnsafePathError:
+        name = "_unknown"
+    return _inside(Path(root) / REJECTED_DIRNAME / f"site={name}", Path(root))
+
+
+def fsync_dir(path: str | os.PathLike[str]) -> None:
+    """Persist a directory entry change (a rename or unlink) across a power loss."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def temp_path_for(final_path: Path) -> Path:
+    """A unique hidden temp name next to ``final_path`` that no ``*.parquet`` glob matches."""
+    return final_path.with_name(f".{final_path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def write_parquet_atomic(
+    table: pa.Table, final_path: str | os.PathLike[str], compression: str = "zstd"
+) -> Path:
+    """Write ``table`` to ``final_path`` so that readers see the whole file or nothing.
+
+    Written to a hidden temp file in the same directory, fsynced, renamed into place and
+    the directory fsynced; the temp file is removed on any error. Replaces an existing file.
+    """
+    final_path = Path(final_path)
+    final_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_for(final_path)
+    try:
+        with open(tmp, "xb") as fh:
+            pq.write_table(table, fh, compression=compression)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final_path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(final_path.parent)
+    return final_path
+
+
+def is_live_file(path: Path) -> bool:
+    """A live archive file: ``*.parquet`` and not hidden (temp files never qualify)."""
+    return path.name.endswith(".parquet") and not path.name.startswith((".", "_"))
+
+
+def list_partitions(root: str | os.PathLike[str]) -> list[Partition]:
+    """Every well-formed ``site=*/date=*`` directory under ``root``, sorted."""
+    root = Path(root)
+    found: list[Partition] = []
+    if not root.is_dir():
+        return found
+    for site_dir in root.glob("site=*"):
+        site = site_dir.name.removeprefix("site=")
+        if not site_dir.is_dir() or site_dir.is_symlink() or not SITE_RE.fullmatch(site):
+            continue
+        for date_dir in site_dir.glob("date=*"):
+            day = date_dir.name.removeprefix("date=")
+            if date_dir.is_dir() and not date_dir.is_symlink():
+                try:
+                    found.append(Partition(site, validate_date(day)))
+                except UnsafePathError:
+                    continue
+    return sorted(found)
+
+
+def partition_files(root: str | os.PathLike[str], partition: Partition) -> list[Path]:
+    """The live files of one partition, sorted by name."""
+    directory = Path(root) / partition.relpath()
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.is_file() and is_live_file(p))
+
+
+def list_partition_files(root: str | os.PathLike[str]) -> dict[Partition, list[Path]]:
+    """Live files per partition (partitions without any live file are left out)."""
+    result: dict[Partition, list[Path]] = {}
+    for partition in list_partitions(root):
+        files = partition_files(root, partition)
+        if files:
+            result[partition] = files
+    return result
+
+
+def conform_to_file_schema(table: pa.Table) -> pa.Table:
+    """Cast ``table`` to ``FILE_SCHEMA``; columns it lacks (older files) become nulls.
+
+    Extra columns are an error rather than silently dropped: they would be lost data.
+    """
+    extra = set(table.column_names) - set(FILE_SCHEMA.names)
+    if extra:
+        raise ValueError(f"columns not in the archive schema: {sorted(extra)}")
+    columns = [
+        table.column(f.name) if f.name in table.column_names else pa.nulls(len(table), f.type)
+        for f in FILE_SCHEMA
+    ]
+    return pa.Table.from_arrays(columns, schema=FILE_SCHEMA)
+
+
+def read_archive(root: str | os.PathLike[str]) -> pa.Table:
+    """The whole archive as one table, with ``site`` and ``date`` (strings) from the paths."""
+    root = Path(root)
+    schema = pa.schema(list(FILE_SCHEMA) + list(PARTITION_SCHEMA), metadata=FILE_SCHEMA.metadata)
+    if not root.is_dir():
+        return schema.empty_table()
+    dataset = ds.dataset(
+        root,
+        format="parquet",
+        schema=schema,
+        partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive"),
+    )
+    return dataset.to_table()
+
+
+def remove_stale_temp_files(root: str | os.PathLike[str], older_than_seconds: float) -> list[Path]:
+    """Delete ``.*.tmp`` leftovers of killed writers older than ``older_than_seconds``.
+
+    Only files this module names as temp files are touched. Returns the removed paths.
+    """
+    root = Path(root)
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    cutoff = time.time() - older_than_seconds
+    for path in root.rglob(f".*{TEMP_SUFFIX}"):
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime <= cutoff:
+                path.unlink()
+                removed.append(path)
+                logger.info("Removed stale temp file %s", path)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+class ArchiveLock:
+    """``flock`` on ``<root>/.lock``: exclusive for compaction, shared for crawls.
+
+    Crawls only add new files, so as far as compaction is concerned several may run at once
+    (shared); compaction swaps whole partition directories and must run alone (exclusive).
+    The lock is released by the kernel if the process dies, so a crash never leaves the
+    archive locked. ``name`` picks another lock file in the root for other purposes.
+    Note: ``flock`` locks belong to open files, so two ``ArchiveLock`` objects on the same
+    file conflict even inside one process.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        shared: bool = False,
+        blocking: bool = False,
+        timeout: float | None = None,
+        name: str = LOCK_FILENAME,
+    ) -> None:
+        if not re.fullmatch(r"\.[A-Za-z0-9_.-]+", name):
+            raise ValueError(f"lock file name {name!r} must be a hidden plain file name")
+        self.root = Path(root)
+        self.path = self.root / name
+        self.shared = shared
+        self.blocking = blocking
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    @property
+    def locked(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self, *, blocking: bool | None = None, timeout: float | None = None) -> None:
+        """Take the lock; raise ``ArchiveLockedError`` if it is held.
+
+        Non-blocking tries once; blocking waits forever, or ``timeout`` seconds if given.
+        Defaults come from the constructor.
+        """
+        if self._fd is not None:
+            return
+        blocking = self.blocking if blocking is None else blocking
+        timeout = (self.timeout if timeout is None else timeout) if blocking else None
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    if blocking and deadline is None:
+                        fcntl.flock(fd, mode)
+                    else:
+                        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if deadline is None or time.monotonic() >= deadline:
+                        raise ArchiveLockedError(
+                            f"the archive {self.root} is locked ({self.path}): another "
+                            "compaction or crawl is using it; try again when it has finished"
+                        ) from None
+                    time.sleep(0.1)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def __enter__(self) -> ArchiveLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def archive_lock(
+    root: str | os.PathLike[str],
+    *,
+    blocking: bool = False,
+    shared: bool = False,
+    timeout: float | None = None,
+) -> ArchiveLock:
+    """Context manager holding the archive lock; raises ``ArchiveLockedError`` if held.
+
+    ``blocking=False``: fail at once; ``blocking=True``: wait (at most ``timeout`` seconds
+    when given).
+    """
+    return ArchiveLock(root, shared=shared, blocking=blocking, timeout=timeout)
+
+
+# --- Atomic directory exchange (Linux renameat2) ----------------------------------------------
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_SYS_RENAMEAT2 = {"x86_64": 316, "aarch64": 276, "arm64": 276}
+
+
+class ExchangeNotSupportedError(OSError):
+    """The OS or filesystem cannot swap two directories atomically."""
+
+
+def _renameat2() -> Any:
+    libc = ctypes.CDLL(None, use_errno=True)
+    func = getattr(libc, "renameat2", None)
+    if func is not None:
+        func.argtypes = [
+            ctypes.c_int,
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.c_char_p,
+            ctypes.c_uint,
+        ]
+        return func
+    number = _SYS_RENAMEAT2.get(os.uname().machine)
+    if number is None:
+        return None
+    syscall = libc.syscall
+
+    def call(olddirfd: int, old: bytes, newdirfd: int, new: bytes, flags: int) -> int:
+        return syscall(
+            ctypes.c_long(number),
+            ctypes.c_int(olddirfd),
+            ctypes.c_char_p(old),
+            ctypes.c_int(newdirfd),
+            ctypes.c_char_p(new),
+            ctypes.c_uint(flags),
+        )
+
+    return call
+
+
+def exchange_paths(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> None:
+    """Atomically swap two existing paths (``renameat2(RENAME_EXCHANGE)``).
+
+    Readers see either the old or the new entry under each name, never a gap or a mix.
+    Raises ``ExchangeNotSupportedError`` where the kernel or filesystem lacks it.
+    """
+    func = _renameat2() if os.uname().sysname == "Linux" else None
+    if func is None:
+        raise ExchangeNotSupportedError(
+            errno.ENOSYS, "atomic directory exchange needs Linux renameat2(RENAME_EXCHANGE)"
+        )
+    if func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        raise ExchangeNotSupportedError(
+            err,
+            f"this kernel or filesystem cannot atomically exchange {a} and {b} "
+            f"(renameat2 RENAME_EXCHANGE: {os.strerror(err)}); use ext4, xfs, btrfs or tmpfs",
+        )
+    raise OSError(err, f"renameat2({a}, {b}, RENAME_EXCHANGE): {os.strerror(err)}")
