@@ -1,0 +1,423 @@
+"""Write scraped articles to the hive-partitioned Parquet archive, with bounded memory.
+
+Archived rows go to::
+
+    <NEWSARCHIVE_OUTPUT>/site=<site>/date=<YYYY-MM-DD>/part-<run_id>-<seq:05d>.parquet
+
+(``date`` is the UTC publication day), each file written atomically with ``FILE_SCHEMA``.
+Rows are buffered per partition and flushed when a buffer reaches
+``NEWSARCHIVE_PARQUET_MAX_ROWS`` rows, when all buffers together exceed
+``NEWSARCHIVE_PARQUET_MAX_BYTES`` (the largest is flushed), and at spider close: a run
+normally leaves one file per partition.
+
+Nothing is silently lost. Items that cannot be archived -- undated articles
+(``missing_published_at``), every item dropped by a pipeline (the ``DropItem`` message is the
+reason), rows that do not fit the schema, and rows still unwritable at close -- are appended
+as JSON Lines to::
+
+    <NEWSARCHIVE_OUTPUT>/_rejected/site=<site>/<run_id>.jsonl
+
+JSON, not Parquet, so ``**/*.parquet`` globs never pick them up, and under ``_rejected`` so
+pyarrow/pandas dataset discovery skips them. Each line has the exported item fields
+(datetimes in ISO format) plus ``reason``, ``url``, ``run_id`` and ``rejected_at``; the stats
+count them as ``newsarchive/rejected/<reason code>`` (the reason up to its first ``:``).
+
+The crawl holds the archive lock in shared mode (``newsarchive.storage.archive_lock``) from
+spider open to close, so ``scrapy compact`` never swaps a partition while we write into it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any, Self
+
+import pyarrow as pa
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.http import Response
+
+from newsarchive import signals as na_signals
+from newsarchive.items import WORKING_FIELDS, exported_fields
+from newsarchive.schema import FILE_SCHEMA, item_to_row, partition_date
+from newsarchive.storage import (
+    ArchiveLock,
+    ArchiveLockedError,
+    Partition,
+    UnsafePathError,
+    rejected_dir,
+    remove_stale_temp_files,
+    safe_partition_dir,
+    write_parquet_atomic,
+)
+
+logger = logging.getLogger(__name__)
+
+RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+# Temp files older than this were left by a killed run (a live write takes seconds).
+STALE_TEMP_SECONDS = 3600.0
+# After a failed write, wait this long before trying size-triggered flushes again.
+WRITE_RETRY_SECONDS = 60.0
+# Columns announced with ``parquet_file_committed`` (what a state store needs per article).
+COMMITTED_ROW_KEYS = (
+    "url",
+    "canonical_url",
+    "article_id",
+    "content_hash",
+    "published_at",
+    "version",
+)
+EXPORTED_NAMES = tuple(f.name for f in exported_fields())
+
+
+def generate_run_id() -> str:
+    """``YYYYmmddTHHMMSSZ-<6 hex>``: sortable by start time, unique across parallel runs."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def reason_code(reason: str) -> str:
+    """Stats-friendly code of a rejection reason: its part before ``:``, slugified."""
+    head = reason.split(":", 1)[0].strip().lower()
+    code = re.sub(r"[^a-z0-9_]+", "_", head).strip("_")[:64]
+    return code or "dropped"
+
+
+def _row_bytes(row: dict[str, Any]) -> int:
+    """Approximate memory of a row: the lengths of its strings (body dominates)."""
+    size = 0
+    for value in row.values():
+        if isinstance(value, str):
+            size += len(value)
+        elif isinstance(value, list):
+            size += sum(len(v) for v in value if isinstance(v, str))
+    return size
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+class _Buffer:
+    """Rows waiting to be written for one partition."""
+
+    __slots__ = ("nbytes", "rows")
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.nbytes = 0
+
+
+class PartitionedParquetWriter:
+    """Scrapy extension: buffer items per (site, UTC date) and commit them as Parquet files."""
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        root: Path,
+        *,
+        run_id: str,
+        max_rows: int,
+        max_bytes: int,
+        compression: str,
+        lock_timeout: float,
+    ) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.root = root
+        self.run_id = run_id
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.compression = compression
+        self.lock_timeout = lock_timeout
+        self.files_written: list[Path] = []
+        self.partitions_touched: set[Partition] = set()
+        self.rows_written = 0
+        self._buffers: dict[Partition, _Buffer] = {}
+        self._buffered_bytes = 0
+        self._seq = 0
+        self._lock = ArchiveLock(root, shared=True)
+        self._rejected_files: dict[Path, IO[str]] = {}
+        self._write_error_logged = False
+        self._retry_writes_at = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("NEWSARCHIVE_PARQUET_ENABLED"):
+            raise NotConfigured("NEWSARCHIVE_PARQUET_ENABLED is off")
+        run_id = settings.get("NEWSARCHIVE_RUN_ID") or generate_run_id()
+        if not RUN_ID_RE.fullmatch(str(run_id)):
+            raise ValueError(f"NEWSARCHIVE_RUN_ID {run_id!r} must match {RUN_ID_RE.pattern}")
+        max_rows = settings.getint("NEWSARCHIVE_PARQUET_MAX_ROWS", 10_000)
+        max_bytes = settings.getint("NEWSARCHIVE_PARQUET_MAX_BYTES", 64 * 1024 * 1024)
+        if max_rows < 1 or max_bytes < 1:
+            raise ValueError("NEWSARCHIVE_PARQUET_MAX_ROWS and _MAX_BYTES must be positive")
+        ext = cls(
+            crawler,
+            Path(settings.get("NEWSARCHIVE_OUTPUT") or "output").absolute(),
+            run_id=str(run_id),
+            max_rows=max_rows,
+            max_bytes=max_bytes,
+            compression=settings.get("NEWSARCHIVE_PARQUET_COMPRESSION") or "zstd",
+            lock_timeout=settings.getfloat("NEWSARCHIVE_LOCK_TIMEOUT", 60.0),
+        )
+        crawler.stats.set_value("newsarchive/run_id", ext.run_id)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    # --- signal handlers ---------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Take the shared archive lock; refuse to crawl while a compaction runs."""
+        try:
+            self._lock.acquire(blocking=True, timeout=self.lock_timeout)
+        except ArchiveLockedError as exc:
+            logger.error("Not crawling: %s", exc)
+            raise CloseSpider("archive_locked") from exc
+        remove_stale_temp_files(self.root, STALE_TEMP_SECONDS)
+        logger.info("Archiving to %s (run %s)", self.root, self.run_id)
+
+    def item_scraped(self, item: Any, response: Response | None = None) -> None:
+        """Buffer the item's row in its partition, or reject it with a reason."""
+        adapter = ItemAdapter(item)
+        if not adapter.get("url"):
+            self.reject(item, "missing_url", response)
+            return
+        try:
+            day = partition_date(item)
+        except (ValueError, TypeError, AttributeError) as exc:
+            self.reject(item, f"invalid_published_at: {exc}", response)
+            return
+        if day is None:
+            self.reject(item, "missing_published_at", response)
+            return
+        try:
+            safe_partition_dir(self.root, adapter.get("site"), day)
+            row = item_to_row(item)
+        except UnsafePathError as exc:
+            self.reject(item, f"invalid_site: {exc}", response)
+            return
+        except (ValueError, TypeError, AttributeError) as exc:
+            self.reject(item, f"invalid_row: {exc}", response)
+            return
+        partition = Partition(adapter["site"], day)
+        buffer = self._buffers.setdefault(partition, _Buffer())
+        size = _row_bytes(row)
+        buffer.rows.append(row)
+        buffer.nbytes += size
+        self._buffered_bytes += size
+        if not self._writes_allowed():
+            return
+        if len(buffer.rows) >= self.max_rows:
+            self.flush(partition)
+        while self._buffered_bytes > self.max_bytes and self._writes_allowed():
+            largest = max(self._buffers, key=lambda p: self._buffers[p].nbytes)
+            if not self.flush(largest):
+                break
+
+    def item_dropped(
+        self, item: Any, response: Response | None = None, exception: BaseException | None = None
+    ) -> None:
+        """Keep every dropped item in ``_rejected``, with the ``DropItem`` message as reason."""
+        reason = str(exception) if exception is not None and str(exception) else "dropped"
+        self.reject(item, reason, response)
+
+    def spider_closed(self, spider: Spider, reason: str = "") -> None:
+        """Flush all buffers; anything still unwritable goes to ``_rejected``."""
+        try:
+            self.flush_all(final=True)
+        finally:
+            for fh in self._rejected_files.values():
+                fh.close()
+            self._rejected_files.clear()
+            self._lock.release()
+        logger.info(
+            "Archive run %s: %d rows in %d files, %d partitions",
+            self.run_id,
+            self.rows_written,
+            len(self.files_written),
+            len(self.partitions_touched),
+        )
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def _writes_allowed(self) -> bool:
+        return time.monotonic() >= self._retry_writes_at
+
+    def flush_all(self, *, final: bool = False) -> None:
+        """Write every buffer now. With ``final``, reject rows that still cannot be written."""
+        if not self._buffers:
+            return
+        if not self._lock.locked:
+            try:
+                self._lock.acquire(blocking=final, timeout=self.lock_timeout)
+            except ArchiveLockedError as exc:
+                logger.error("Cannot write the buffered rows: %s", exc)
+                if final:
+                    self._reject_buffers("archive_locked")
+                return
+        if final:
+            self._retry_writes_at = 0.0
+        for partition in list(self._buffers):
+            self.flush(partition)
+        if final:
+            self._reject_buffers("write_error")
+
+    def flush(self, partition: Partition) -> bool:
+        """Commit one partition's buffer as a new file; on failure keep the rows for later."""
+        buffer = self._buffers.get(partition)
+        if buffer is None or not buffer.rows:
+            self._buffers.pop(partition, None)
+            return True
+        if not self._lock.locked:
+            try:
+                self._lock.acquire(blocking=False)
+            except ArchiveLockedError as exc:
+                self._write_failed(partition, exc)
+                return False
+        table = self._to_table(partition, buffer)
+        if table is None:
+            self._drop_buffer(partition)
+            return True
+        try:
+            directory = safe_partition_dir(self.root, partition.site, partition.date)
+            path = self._next_path(directory)
+            write_parquet_atomic(table, path, compression=self.compression)
+        except OSError as exc:
+            self._write_failed(partition, exc)
+            return False
+        rows = buffer.rows
+        self._drop_buffer(partition)
+        self._committed(path, partition, rows)
+        return True
+
+    def _to_table(self, partition: Partition, buffer: _Buffer) -> pa.Table | None:
+        """Build the Arrow table; rows that do not fit the schema are rejected one by one."""
+        try:
+            return pa.Table.from_pylist(buffer.rows, schema=FILE_SCHEMA)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            pass
+        good: list[dict[str, Any]] = []
+        for row in buffer.rows:
+            try:
+                pa.Table.from_pylist([row], schema=FILE_SCHEMA)
+            except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+                self._reject_row(row, partition, f"invalid_row: {exc}")
+            else:
+                good.append(row)
+        buffer.rows = good
+        return pa.Table.from_pylist(good, schema=FILE_SCHEMA) if good else None
+
+    def _next_path(self, directory: Path) -> Path:
+        """``part-<run_id>-<seq>.parquet``, never overwriting an existing file."""
+        while True:
+            path = directory / f"part-{self.run_id}-{self._seq:05d}.parquet"
+            self._seq += 1
+            if not path.exists():
+                return path
+
+    def _drop_buffer(self, partition: Partition) -> None:
+        buffer = self._buffers.pop(partition)
+        self._buffered_bytes -= buffer.nbytes
+
+    def _write_failed(self, partition: Partition, exc: BaseException) -> None:
+        self.stats.inc_value("newsarchive/parquet/write_errors")
+        self._retry_writes_at = time.monotonic() + WRITE_RETRY_SECONDS
+        if not self._write_error_logged:
+            self._write_error_logged = True
+            logger.error(
+                "Cannot write Parquet for %s (%s); keeping the rows in memory and retrying "
+                "later and at close (further errors counted in newsarchive/parquet/write_errors)",
+                partition.relpath(),
+                exc,
+            )
+
+    def _committed(self, path: Path, partition: Partition, rows: list[dict[str, Any]]) -> None:
+        self.files_written.append(path)
+        self.partitions_touched.add(partition)
+        self.rows_written += len(rows)
+        self.stats.inc_value("newsarchive/parquet/files_written")
+        self.stats.inc_value("newsarchive/parquet/rows_written", len(rows))
+        self.stats.set_value("newsarchive/parquet/partitions", len(self.partitions_touched))
+        logger.debug("Committed %s (%d rows)", path, len(rows))
+        announced = [
+            {**{k: row.get(k) for k in COMMITTED_ROW_KEYS}, "site": partition.site} for row in rows
+        ]
+        self.crawler.signals.send_catch_log(
+            na_signals.parquet_file_committed,
+            path=path,
+            partition=partition,
+            rows=announced,
+            run_id=self.run_id,
+        )
+
+    # --- rejected items ----------------------------------------------------------------------
+
+    def _reject_buffers(self, reason: str) -> None:
+        for partition in list(self._buffers):
+            buffer = self._buffers[partition]
+            if buffer.rows:
+                logger.error(
+                    "%d rows of %s could not be archived (%s); saved under %s",
+                    len(buffer.rows),
+                    partition.relpath(),
+                    reason,
+                    self.root / "_rejected",
+                )
+            for row in buffer.rows:
+                self._reject_row(row, partition, reason)
+            self._drop_buffer(partition)
+
+    def _reject_row(self, row: dict[str, Any], partition: Partition, reason: str) -> None:
+        self._write_rejected({**row, "site": partition.site}, reason, None)
+
+    def reject(self, item: Any, reason: str, response: Response | None = None) -> None:
+        """Record an item that is not archived, with why, in ``_rejected`` (never lose it)."""
+        if not ItemAdapter.is_item(item):
+            self._write_rejected({"item": repr(item)}, reason, response)
+            return
+        adapter = ItemAdapter(item)
+        if isinstance(item, dict):
+            record = {k: v for k, v in adapter.items() if k not in WORKING_FIELDS}
+        else:
+            record = {name: adapter.get(name) for name in EXPORTED_NAMES}
+        self._write_rejected(record, reason, response)
+
+    def _write_rejected(
+        self, record: dict[str, Any], reason: str, response: Response | None
+    ) -> None:
+        record = {k: _jsonable(v) for k, v in record.items()}
+        record["url"] = record.get("url") or (response.url if response is not None else None)
+        record["reason"] = reason
+        record["run_id"] = self.run_id
+        record["rejected_at"] = datetime.now(UTC).isoformat()
+        code = reason_code(reason)
+        self.stats.inc_value(f"newsarchive/rejected/{code}")
+        try:
+            fh = self._rejected_file(record.get("site"))
+            fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            fh.flush()
+        except OSError as exc:
+            self.stats.inc_value("newsarchive/rejected_write_errors")
+            logger.error("Could not record rejected item %s (%s): %s", record["url"], code, exc)
+
+    def _rejected_file(self, site: Any) -> IO[str]:
+        directory = rejected_dir(self.root, site)
+        fh = self._rejected_files.get(directory)
+        if fh is None:
+            directory.mkdir(parents=True, exist_ok=True)
+            fh = open(directory / f"{self.run_id}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+            self._rejected_files[directory] = fh
+        return fh
