@@ -215,16 +215,22 @@ def conform_to_file_schema(table: pa.Table) -> pa.Table:
 
 
 def read_archive(root: str | os.PathLike[str]) -> pa.Table:
-    """The whole archive as one table, with ``site`` and ``date`` (strings) from the paths."""
+    """The whole archive as one table, with ``site`` and ``date`` (strings) from the paths.
+
+    Reads exactly the live files of well-formed partitions, so a stray file elsewhere in
+    the root (a README, a half-copied directory) cannot break or pollute the result.
+    """
     root = Path(root)
     schema = pa.schema(list(FILE_SCHEMA) + list(PARTITION_SCHEMA), metadata=FILE_SCHEMA.metadata)
-    if not root.is_dir():
+    files = [str(f) for fs in list_partition_files(root).values() for f in fs]
+    if not files:
         return schema.empty_table()
     dataset = ds.dataset(
-        root,
+        files,
         format="parquet",
         schema=schema,
         partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive"),
+        partition_base_dir=str(root),
     )
     return dataset.to_table()
 

@@ -207,3 +207,10 @@ def test_exchange_paths_swaps_directories(tmp_path: Path) -> None:
     assert os.listdir(b) == ["old"]
     with pytest.raises(OSError):
         exchange_paths(a, tmp_path / "missing")
+
+
+def test_read_archive_ignores_stray_files(tmp_path: Path) -> None:
+    write_parquet_atomic(table("u1"), tmp_path / "site=a" / "date=2026-02-24" / "part-1.parquet")
+    (tmp_path / "README").write_text("not parquet")
+    (tmp_path / "site=a" / "notes.txt").write_text("not parquet")
+    assert read_archive(tmp_path).column("url").to_pylist() == ["u1"]
