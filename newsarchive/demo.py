@@ -26,8 +26,16 @@ FAST_SETTINGS = {
 def start_mirror(articles: int, seed: int) -> tuple[subprocess.Popen[str], str]:
     """Start ``python -m newsarchive.mirror`` and read its base URL (its first line)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsarchive.mirror", "--articles", str(articles),
-         "--seed", str(seed), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "newsarchive.mirror",
+            "--articles",
+            str(articles),
+            "--seed",
+            str(seed),
+            "--quiet",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -40,8 +48,17 @@ def start_mirror(articles: int, seed: int) -> tuple[subprocess.Popen[str], str]:
 
 
 def crawl(base_url: str, output: str, extra: list[str]) -> int:
-    command = [sys.executable, "-m", "scrapy", "crawl", "moscowtimes", "-a", f"base_url={base_url}",
-               "-s", f"NEWSARCHIVE_OUTPUT={output}"]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "moscowtimes",
+        "-a",
+        f"base_url={base_url}",
+        "-s",
+        f"NEWSARCHIVE_OUTPUT={output}",
+    ]
     for name, value in FAST_SETTINGS.items():
         command += ["-s", f"{name}={value}"]
     return subprocess.call(command + extra)
@@ -60,7 +77,7 @@ def summary(output: str) -> str:
         GROUP BY ALL ORDER BY date DESC
         """
     )
-    total = duckdb.sql(
+    total = duckdb.execute(
         f"SELECT count(*), count(DISTINCT url), min(date), max(date) "
         f"FROM read_parquet('{pattern}', hive_partitioning = true)"
     ).fetchone()

@@ -10,9 +10,14 @@ NEWSPIDER_MODULE = "newsarchive.spiders"
 COMMANDS_MODULE = "newsarchive.commands"
 
 # --- Politeness (the real site). The bundled mirror may be crawled at full speed with -s. ---------
-# Who to contact about this crawler; put your e-mail or URL here before crawling a real site.
-NEWSARCHIVE_CONTACT = "https://github.com/newsarchive/newsarchive"
-USER_AGENT = f"newsarchive/0.1 (+{NEWSARCHIVE_CONTACT})"
+# Who to contact about this crawler: set your e-mail or URL before crawling a real site
+# (-s NEWSARCHIVE_CONTACT=mailto:you@example.org). It goes into the User-Agent.
+NEWSARCHIVE_CONTACT = ""
+NEWSARCHIVE_USER_AGENT = "newsarchive/0.1 (+{contact})"
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "newsarchive.middlewares.useragent.ContactUserAgentMiddleware": 500,
+}
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
@@ -40,9 +45,16 @@ ITEM_PIPELINES = {
     "newsarchive.pipelines.dates.DatesPipeline": 300,
     "newsarchive.pipelines.validation.ValidationPipeline": 400,
     "newsarchive.pipelines.fingerprint.FingerprintPipeline": 500,
+    "newsarchive.pipelines.versioning.VersioningPipeline": 600,
+}
+
+SPIDER_MIDDLEWARES = {
+    "newsarchive.middlewares.incremental.IncrementalMiddleware": 950,
 }
 
 EXTENSIONS = {
+    "newsarchive.extensions.run.ArchiveRun": 100,
+    "newsarchive.extensions.state.ArchiveStateExtension": 400,
     "newsarchive.extensions.parquet.PartitionedParquetWriter": 500,
 }
 
@@ -55,6 +67,22 @@ NEWSARCHIVE_PARQUET_MAX_ROWS = 10_000
 # ...and flush the largest buffer whenever all buffers together exceed this many bytes.
 NEWSARCHIVE_PARQUET_MAX_BYTES = 64 * 1024 * 1024
 NEWSARCHIVE_PARQUET_COMPRESSION = "zstd"
+
+# --- Scheduled runs ----------------------------------------------------------------------------
+# Cross-run state (SQLite); default <NEWSARCHIVE_OUTPUT>/_state/state.sqlite.
+NEWSARCHIVE_STATE_ENABLED = True
+NEWSARCHIVE_STATE = None
+NEWSARCHIVE_INCREMENTAL_ENABLED = True
+# Known articles published less than this many days ago are fetched again (conditionally).
+NEWSARCHIVE_REVISIT_DAYS = 2
+# Force a full re-crawl (same as -a full=1).
+NEWSARCHIVE_FULL = False
+# The run fails (non-zero exit) when more than this share of items is dropped...
+NEWSARCHIVE_MAX_DROP_RATIO = 0.05
+# ...or more than this many errors were logged.
+NEWSARCHIVE_MAX_ERRORS = 0
+# Run manifests: <NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json
+NEWSARCHIVE_MANIFESTS_ENABLED = True
 
 # --- Cleaning ------------------------------------------------------------------------------------
 # A paragraph seen verbatim in at least this many different articles is boilerplate.

@@ -114,4 +114,3 @@ class IncrementalMiddleware:
         article_id = response.meta.get("article_id")
         if self.state is not None and site and article_id:
             self.state.touch(site, article_id, fetched_at=datetime.now(UTC))
-

@@ -1,0 +1,140 @@
+"""One crawl = one run: exclusive use of the archive, a verdict, and a manifest.
+
+* **Lock**: a run holds ``<NEWSARCHIVE_OUTPUT>/.crawl.lock`` (``flock``, released by the
+  kernel if the process dies) for its whole life, so a second cron run on the same archive
+  stops at once instead of racing the first.
+* **Verdict**: the run failed if the spider closed for any reason but ``finished``, if more
+  than ``NEWSARCHIVE_MAX_ERRORS`` errors were logged, or if more than
+  ``NEWSARCHIVE_MAX_DROP_RATIO`` of the items were dropped. ``scrapy crawl`` (our command)
+  exits non-zero on a failed run, so cron mails about it.
+* **Manifest**: ``<NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json`` records what the run did.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from newsarchive import signals as na_signals
+from newsarchive.storage import ArchiveLock
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+CRAWL_LOCK_FILENAME = ".crawl.lock"
+STATUS_KEY = "newsarchive/run/status"
+
+
+def crawl_lock(root: str | Path) -> ArchiveLock:
+    """The lock that keeps two crawls off one archive (separate from compaction's lock)."""
+    return ArchiveLock(root, name=CRAWL_LOCK_FILENAME)
+
+
+def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {k[len(prefix) :]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+class ArchiveRun:
+    def __init__(self, crawler: Crawler, root: Path, lock: ArchiveLock) -> None:
+        self.crawler = crawler
+        self.root = root
+        self.lock = lock
+        self.settings = crawler.settings
+        self.files: list[str] = []
+        self.partitions: set[str] = set()
+        self.started_at = datetime.now(UTC)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("NEWSARCHIVE_PARQUET_ENABLED", True):
+            raise NotConfigured("no archive is written, so there is no run to manage")
+        root = Path(crawler.settings.get("NEWSARCHIVE_OUTPUT") or "output")
+        lock = crawl_lock(root)
+        lock.acquire(blocking=False)  # ArchiveLockedError: the crawl does not start
+        ext = cls(crawler, root, lock)
+        crawler.signals.connect(ext.file_committed, signal=na_signals.parquet_file_committed)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        return ext
+
+    def file_committed(self, path: Path, partition: Any, **_: Any) -> None:
+        self.files.append(str(Path(path).relative_to(self.root.absolute())))
+        self.partitions.add(partition.relpath())
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = self.crawler.stats
+        failures = self.failures(reason, stats.get_stats())
+        stats.set_value(STATUS_KEY, "failed" if failures else "ok")
+        if failures:
+            for failure in failures:
+                logger.error("Run failed: %s", failure)
+        if self.settings.getbool("NEWSARCHIVE_MANIFESTS_ENABLED", True):
+            path = self.write_manifest(reason, failures, stats.get_stats())
+            logger.info("Run manifest: %s", path)
+
+    def engine_stopped(self) -> None:
+        self.lock.release()
+
+    def failures(self, reason: str, stats: dict[str, Any]) -> list[str]:
+        failures = []
+        if reason != "finished":
+            failures.append(f"the spider closed with reason {reason!r}, not 'finished'")
+        errors = stats.get("log_count/ERROR", 0)
+        max_errors = self.settings.getint("NEWSARCHIVE_MAX_ERRORS", 0)
+        if errors > max_errors:
+            failures.append(f"{errors} errors were logged (NEWSARCHIVE_MAX_ERRORS={max_errors})")
+        dropped = sum(_by_prefix(stats, "newsarchive/dropped/").values())
+        scraped = stats.get("item_scraped_count", 0)
+        ratio = self.settings.getfloat("NEWSARCHIVE_MAX_DROP_RATIO", 0.05)
+        if dropped and dropped > ratio * (dropped + scraped):
+            failures.append(
+                f"{dropped} of {dropped + scraped} items were dropped "
+                f"(NEWSARCHIVE_MAX_DROP_RATIO={ratio})"
+            )
+        return failures
+
+    def write_manifest(self, reason: str, failures: list[str], stats: dict[str, Any]) -> Path:
+        run_id = stats.get("newsarchive/run_id") or self.started_at.strftime("%Y%m%dT%H%M%SZ")
+        incremental = _by_prefix(stats, "newsarchive/incremental/")
+        manifest = {
+            "run_id": run_id,
+            "spider": getattr(self.crawler.spider, "name", None),
+            "site": getattr(self.crawler.spider, "site", None),
+            "started_at": self.started_at.isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
+            "finish_reason": reason,
+            "status": "failed" if failures else "ok",
+            "failures": failures,
+            "articles": {
+                "new": incremental.get("archived_new", 0),
+                "updated": incremental.get("updated", 0),
+                "unchanged": incremental.get("unchanged", 0) + incremental.get("not_modified", 0),
+                "skipped": incremental.get("skipped_known", 0),
+            },
+            "requests": stats.get("downloader/request_count", 0),
+            "responses_by_status": _by_prefix(stats, "downloader/response_status_count/"),
+            "rows_written": stats.get("newsarchive/parquet/rows_written", 0),
+            "dropped": _by_prefix(stats, "newsarchive/dropped/"),
+            "rejected": _by_prefix(stats, "newsarchive/rejected/"),
+            "skipped_pages": _by_prefix(stats, "newsarchive/skipped/"),
+            "failed_pages": _by_prefix(stats, "newsarchive/failed/"),
+            "errors": stats.get("log_count/ERROR", 0),
+            "partitions": sorted(self.partitions),
+            "files": self.files,
+        }
+        directory = self.root / "_manifests"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{run_id}.json"
+        temp = directory / f".{run_id}.json.tmp"
+        temp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        os.replace(temp, path)
+        return path
