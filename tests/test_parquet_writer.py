@@ -100,6 +100,8 @@ def test_run_id_generated_and_in_stats(tmp_path: Path) -> None:
     assert stat(ext, "newsarchive/run_id") == ext.run_id
     with pytest.raises(ValueError, match="RUN_ID"):
         make_writer(tmp_path, NEWSARCHIVE_RUN_ID="../../etc")
+    with pytest.raises(ValueError, match="COMPRESSION"):
+        make_writer(tmp_path, NEWSARCHIVE_PARQUET_COMPRESSION="bogus")
 
 
 def test_partition_is_the_utc_publication_day(tmp_path: Path) -> None:

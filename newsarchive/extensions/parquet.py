@@ -45,6 +45,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 
 from newsarchive import signals as na_signals
+from newsarchive.exceptions import UnchangedArticle
 from newsarchive.items import WORKING_FIELDS, exported_fields
 from newsarchive.schema import FILE_SCHEMA, item_to_row, partition_date
 from newsarchive.storage import (
@@ -98,6 +99,13 @@ def _row_bytes(row: dict[str, Any]) -> int:
         elif isinstance(value, list):
             size += sum(len(v) for v in value if isinstance(v, str))
     return size
+
+
+def _codec_available(name: str) -> bool:
+    try:
+        return pa.Codec.is_available(name)
+    except ValueError:
+        return False
 
 
 def _jsonable(value: Any) -> Any:
@@ -161,13 +169,16 @@ class PartitionedParquetWriter:
         max_bytes = settings.getint("NEWSARCHIVE_PARQUET_MAX_BYTES", 64 * 1024 * 1024)
         if max_rows < 1 or max_bytes < 1:
             raise ValueError("NEWSARCHIVE_PARQUET_MAX_ROWS and _MAX_BYTES must be positive")
+        compression = settings.get("NEWSARCHIVE_PARQUET_COMPRESSION") or "zstd"
+        if compression != "none" and not _codec_available(compression):
+            raise ValueError(f"NEWSARCHIVE_PARQUET_COMPRESSION {compression!r} is not available")
         ext = cls(
             crawler,
             Path(settings.get("NEWSARCHIVE_OUTPUT") or "output").absolute(),
             run_id=str(run_id),
             max_rows=max_rows,
             max_bytes=max_bytes,
-            compression=settings.get("NEWSARCHIVE_PARQUET_COMPRESSION") or "zstd",
+            compression=compression,
             lock_timeout=settings.getfloat("NEWSARCHIVE_LOCK_TIMEOUT", 60.0),
         )
         crawler.stats.set_value("newsarchive/run_id", ext.run_id)
@@ -231,6 +242,8 @@ class PartitionedParquetWriter:
         self, item: Any, response: Response | None = None, exception: BaseException | None = None
     ) -> None:
         """Keep every dropped item in ``_rejected``, with the ``DropItem`` message as reason."""
+        if isinstance(exception, UnchangedArticle):
+            return  # not a failure: the archive already holds this version
         reason = str(exception) if exception is not None and str(exception) else "dropped"
         self.reject(item, reason, response)
 
@@ -295,7 +308,7 @@ class PartitionedParquetWriter:
             directory = safe_partition_dir(self.root, partition.site, partition.date)
             path = self._next_path(directory)
             write_parquet_atomic(table, path, compression=self.compression)
-        except OSError as exc:
+        except (OSError, pa.ArrowException) as exc:
             self._write_failed(partition, exc)
             return False
         rows = buffer.rows
