@@ -102,8 +102,15 @@ class ArchiveState:
         if row is None:
             return None
         return KnownArticle(
-            row[0], row[1], row[2], row[3], row[4], _dt(row[5]), _dt(row[6]) or datetime.now(UTC),
-            row[7], row[8],
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            _dt(row[5]),
+            _dt(row[6]) or datetime.now(UTC),
+            row[7],
+            row[8],
         )
 
     def has_version(self, site: str, url: str, content_hash: str) -> bool:
@@ -242,8 +249,15 @@ def reconcile(state: ArchiveState, root: str | Path) -> int:
     known = state.known_files()
     live: set[str] = set()
     read = 0
-    columns = ["url", "canonical_url", "article_id", "content_hash", "published_at",
-               "version", "crawled_at"]
+    columns = [
+        "url",
+        "canonical_url",
+        "article_id",
+        "content_hash",
+        "published_at",
+        "version",
+        "crawled_at",
+    ]
     for partition, files in list_partition_files(root).items():
         for file in files:
             key = str(Path(file).resolve())
