@@ -84,7 +84,7 @@ class ArticleItem:
         "Two versions of an article differ exactly when their hashes differ.",
     )
     version: int | None = _col(
-        pa.int32(), "1 for the first archived version of the URL, then 2, 3, ... ", default=1
+        pa.int32(), "1 for the first archived version of the article, then 2, 3, ...", default=1
     )
     boilerplate_removed: int | None = _col(
         pa.int32(), "How many boilerplate blocks were removed from this page.", default=0

@@ -1,0 +1,56 @@
+"""The README is for newcomers: its commands, schema and query snippets must be true."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from newsarchive.schema import ARTICLE_SCHEMA
+from tests.conftest import REPO, CrawlResult
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def section(title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", README, re.M | re.S)
+    assert match, f"README has no section {title!r}"
+    return match.group(1)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    commands = re.findall(r"^(python3 -m venv .*)$", section("Two commands"), re.M)
+    assert len(commands) == 2
+    assert commands[0].endswith("python -m newsarchive.demo")
+    assert commands[1] in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_schema_table_matches_the_arrow_schema() -> None:
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \| (.*) \|$", section("The archive"), re.M)
+    documented = [(name, kind, doc) for name, kind, doc in rows]
+    actual = [(f.name, str(f.type), f.metadata[b"doc"].decode()) for f in ARTICLE_SCHEMA]
+    assert documented == actual
+
+
+@pytest.fixture
+def in_archive_dir(crawled: CrawlResult, tmp_path: Path):
+    (tmp_path / "output").symlink_to(crawled.output, target_is_directory=True)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    yield
+    os.chdir(cwd)
+
+
+def test_query_snippets_run(in_archive_dir, mirror) -> None:
+    snippets = re.findall(r"```python\n(.*?)```", section("Querying the archive"), re.S)
+    assert len(snippets) == 4
+    namespace: dict = {}
+    for snippet in snippets:
+        exec(compile(snippet, "README.md", "exec"), namespace)
+    expected = len(mirror.ground_truth()["articles"])
+    assert len(namespace["latest"]) == expected
+    assert namespace["per_day"]["articles"].sum() == expected
+    assert len(namespace["articles"]) == expected
+    assert 0 < namespace["recent"].num_rows < expected
