@@ -1,0 +1,75 @@
+"""``python -m newsarchive.mirror``: serve a mirror until SIGINT/SIGTERM.
+
+The first line on stdout is the base URL (flushed), so a parent process can read it and go.
+With ``--ground-truth PATH`` the ground truth is written before that line appears.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newsarchive.mirror.server import MirrorServer
+from newsarchive.mirror.site import build_site
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m newsarchive.mirror",
+        description="Serve an offline, deterministic mirror of The Moscow Times.",
+    )
+    parser.add_argument("--articles", type=int, default=300, help="number of articles")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the site's content")
+    parser.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        default=None,
+        help="the site's clock, ISO 8601 (default: this UTC hour)",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--ground-truth", type=Path, help="write the ground truth JSON here")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but the base URL")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser.parse_args(argv)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write atomically: a reader never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    site = build_site(args.articles, args.seed, args.now)
+    server = MirrorServer(site, args.host, args.port, verbose=args.verbose)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    server.start()
+    if args.ground_truth:
+        write_json(args.ground_truth, server.ground_truth())
+    print(server.base_url, flush=True)
+    if not args.quiet:
+        print(
+            f"serving {args.articles} articles (seed {args.seed}, now {site.now.isoformat()}); "
+            "Ctrl-C stops",
+            file=sys.stderr,
+            flush=True,
+        )
+    stop.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""URL routing of the mirror: a request path -> a rendered ``Page``, as the real site answers.
+
+Routes (all GET/HEAD; everything else is a 404 page):
+
+- ``/robots.txt``
+- ``/{section}`` (first 19 excerpts) and ``/{section}/{offset}`` (bare fragment of 18, or
+  whitespace once exhausted); ``/in-depth`` redirects (301) to ``/features``
+- ``/{YYYY}/{MM}/{DD}/{slug}-a{ID}``: the article; any other date or slug of a known ID is a
+  301 to the canonical URL, an unknown ID a 404
+- ``/tag/{slug}`` (20 a page) and ``/tag/{slug}/{offset}``; ``/author/{slug}`` (latest 100)
+- ``/rss/all`` and ``/rss/{section}`` except business and ukraine-war
+- ``/sitemap/sitemap.xml`` (index), ``/sitemap/{YYYY}-{M}.xml``, ``/sitemap/newsmap.xml``
+- a trailing slash redirects (301) to the path without it
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from newsarchive.mirror import templates as t
+from newsarchive.mirror.site import SECTIONS, slugify
+
+if TYPE_CHECKING:
+    from newsarchive.mirror.site import Article, MirrorSite
+
+HTML = "text/html; charset=utf-8"
+RSS = "application/rss+xml; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+
+ARTICLE_PATH = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/(.*)-a(\d+)")
+SECTION_PATH = re.compile(r"/([a-z-]+)(?:/(\d+))?")
+TAG_PATH = re.compile(r"/tag/([a-z0-9-]+)(?:/(\d+))?")
+AUTHOR_PATH = re.compile(r"/author/([a-z0-9-]+)")
+SITEMAP_MONTH = re.compile(r"/sitemap/(\d{4})-([1-9]|1[0-2])\.xml")
+
+
+@dataclass
+class Page:
+    """A response before it is sent; ``kind`` tells the server (and fault plan) what it is."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = HTML
+    headers: dict[str, str] = field(default_factory=dict)
+    kind: str = "other"
+    """article, section, fragment, listing, feed, sitemap, robots, redirect or missing."""
+    article: Article | None = None
+
+
+def _html(text: str, kind: str, article: Article | None = None) -> Page:
+    return Page(200, text.encode("utf-8"), HTML, kind=kind, article=article)
+
+
+def _redirect(location: str) -> Page:
+    return Page(301, b"", HTML, {"Location": location}, kind="redirect")
+
+
+def not_found(base: str) -> Page:
+    return Page(404, t.not_found(base).encode("utf-8"), HTML, kind="missing")
+
+
+def resolve(site: MirrorSite, base: str, path: str) -> Page:
+    """Render the page at ``path`` (no query string) for a server at ``base``."""
+    with site.lock:
+        return _resolve(site, base, path)
+
+
+def _resolve(site: MirrorSite, base: str, path: str) -> Page:
+    if len(path) > 1 and path.endswith("/"):
+        return _redirect(base + path.rstrip("/"))
+    if path == "/robots.txt":
+        return Page(200, t.robots(base).encode(), TEXT, kind="robots")
+    if m := ARTICLE_PATH.fullmatch(path):
+        article = site.get(int(m.group(5)))
+        if article is None:
+            return not_found(base)
+        if path != article.path:
+            return _redirect(base + article.path)
+        return _html(t.article_page(site, base, article), "article", article)
+    if path.startswith("/rss/"):
+        feed = path.removeprefix("/rss/")
+        if feed == "all" or feed in t.RSS_FEEDS:
+            return Page(200, t.rss(site, base, feed).encode(), RSS, kind="feed")
+        return not_found(base)
+    if path.startswith("/sitemap/"):
+        return _sitemap(site, base, path)
+    if m := TAG_PATH.fullmatch(path):
+        articles = site.by_tag.get(m.group(1))
+        if not articles:
+            return not_found(base)
+        if m.group(2) is not None:
+            offset = int(m.group(2))
+            chunk = articles[offset : offset + t.TAG_PAGE_SIZE]
+            return _html(t.fragment(site, base, chunk), "fragment")
+        label = next(tag for tag in articles[0].tags if slugify(tag) == m.group(1))
+        page = t.listing_page(
+            site,
+            base,
+            label=label,
+            articles=articles[: t.TAG_PAGE_SIZE],
+            more_url=f"{base}/tag/{m.group(1)}/{{{{offset}}}}",
+            step=t.TAG_PAGE_SIZE,
+            exclude="",
+            title=label,
+        )
+        return _html(page, "listing")
+    if m := AUTHOR_PATH.fullmatch(path):
+        articles = site.by_author.get(m.group(1))
+        if not articles:
+            return not_found(base)
+        name = next(n for n in articles[0].authors if slugify(n) == m.group(1))
+        page = t.listing_page(
+            site,
+            base,
+            label=name,
+            articles=articles[:100],
+            more_url=None,
+            step=0,
+            exclude="",
+            title=name,
+        )
+        return _html(page, "listing")
+    if path == "/in-depth":
+        return _redirect(f"{base}/features")
+    if (m := SECTION_PATH.fullmatch(path)) and m.group(1) in SECTIONS:
+        section = m.group(1)
+        if m.group(2) is None:
+            return _html(t.section_page(site, base, section), "section")
+        offset = int(m.group(2))
+        chunk = site.by_section[section][offset : offset + t.PAGE_SIZE]
+        return _html(t.fragment(site, base, chunk), "fragment")
+    return not_found(base)
+
+
+def _sitemap(site: MirrorSite, base: str, path: str) -> Page:
+    if path == "/sitemap/sitemap.xml":
+        return Page(200, t.sitemap_index(site, base).encode(), XML, kind="sitemap")
+    if path == "/sitemap/newsmap.xml":
+        return Page(200, t.newsmap(site, base).encode(), XML, kind="sitemap")
+    if m := SITEMAP_MONTH.fullmatch(path):
+        xml = t.sitemap_month(site, base, int(m.group(1)), int(m.group(2)))
+        if xml is not None:
+            return Page(200, xml.encode(), XML, kind="sitemap")
+    return not_found(base)

@@ -1,0 +1,403 @@
+"""The offline mirror: listings, article markup and quirks, ground truth, server and CLI."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from parsel import Selector
+
+from newsarchive.mirror import MirrorServer, build_site, clean_text
+from newsarchive.mirror.site import SECTIONS, MirrorSite
+
+NOW = datetime(2026, 2, 25, 12, 0, tzinfo=UTC)
+ARTICLES = 160
+
+
+def fetch(
+    url: str, headers: dict[str, str] | None = None, method: str = "GET", body: bytes | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One request, redirects not followed."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    conn.request(method, target, body=body, headers=headers or {})
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+
+
+def text_of(sel: Selector) -> str:
+    return clean_text("".join(sel.xpath(".//text()").getall()))
+
+
+def body_paragraphs(page: Selector) -> list[str]:
+    """Body text by the documented selectors, as the spider should extract it."""
+    texts = []
+    for block in page.css("div.article__content > div.article__block"):
+        kind = re.search(r"article__block--(\w+)", block.attrib["class"]).group(1)
+        if kind == "html":
+            texts += [text_of(p) for p in block.css("p")]
+        elif kind == "header":
+            texts += [text_of(h) for h in block.css("h2, h3")]
+        elif kind == "quote":
+            texts += [text_of(q) for q in block.css("blockquote")]
+    out, skip = [], False
+    for text in filter(None, texts):
+        if skip:
+            skip = False
+        elif text == "Also see:":
+            skip = True
+        elif not text.startswith("Also see:"):
+            out.append(text)
+    return out
+
+
+@pytest.fixture(scope="module")
+def site() -> MirrorSite:
+    return build_site(ARTICLES, seed=7, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def server(site: MirrorSite) -> Iterator[MirrorServer]:
+    with MirrorServer(site) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def truth(server: MirrorServer) -> dict[str, Any]:
+    return server.ground_truth()
+
+
+@pytest.fixture(scope="module")
+def by_url(truth: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["url"]: a for a in truth["articles"]}
+
+
+def page_of(url: str) -> Selector:
+    status, headers, body = fetch(url)
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    return Selector(text=body.decode("utf-8"))
+
+
+# --- listings --------------------------------------------------------------------------------
+
+
+def test_section_page_has_19_excerpts_and_the_more_button(server, by_url):
+    page = page_of(server.base_url + "/news")
+    cluster = page.css("section.cluster.cluster--section-articles")
+    assert cluster.css("h1.cluster__label::text").get() == "Latest articles"
+    lead = cluster.css("div.article-excerpt-lead[data-url][data-title]")
+    assert len(lead) == 1
+    assert lead.css("a.article-excerpt-lead__link::attr(href)").get() == lead.attrib["data-url"]
+    excerpts = cluster.css("div.col-4.col-12-md.col-4-sm > div.article-excerpt-default")
+    assert len(excerpts) == 18
+    for ex in excerpts:
+        assert ex.css("a.article-excerpt-default__link::attr(href)").get() == ex.attrib["data-url"]
+        assert ex.css("h3.article-excerpt-default__headline::text").get() == ex.attrib["data-title"]
+        assert ex.css("div.article-excerpt-default__teaser::text").get()
+        assert re.fullmatch(r"\d+ Min read", ex.css("div.readtime::text").get())
+    more = page.css('div[y-use="More"]')
+    assert more.attrib["data-url"] == server.base_url + "/news/{{offset}}"
+    assert (more.attrib["data-start"], more.attrib["data-step"]) == ("19", "18")
+    assert "Support The Moscow Times!" in page.css("div.contribute-teaser").get()
+    urls = [lead.attrib["data-url"]] + [ex.attrib["data-url"] for ex in excerpts]
+    assert all(by_url[u]["section"] == "news" for u in urls)
+    dates = [by_url[u]["published_at"] for u in urls]
+    assert dates == sorted(dates, reverse=True)
+    sidebar = page.css("aside.sidebar a::attr(href)").getall()
+    assert sidebar and all(by_url[u]["section"] != "news" for u in sidebar)
+
+
+def test_load_more_fragments_are_bare_and_end_empty(server):
+    status, headers, body = fetch(server.base_url + "/news/19")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    html = body.decode()
+    assert "<html" not in html and "<head" not in html and "<body" not in html
+    fragment = Selector(text=html)
+    assert len(fragment.css("div.col-4.col-12-md.col-4-sm > div.article-excerpt-default")) == 18
+    offset = 19
+    while True:
+        status, _, body = fetch(f"{server.base_url}/news/{offset}")
+        assert status == 200
+        if not body.strip():
+            break
+        offset += 18
+    assert offset > 37
+
+
+def listed_urls(base: str, section: str) -> list[str]:
+    page = page_of(f"{base}/{section}")
+    urls = page.css(
+        "section.cluster--section-articles div.article-excerpt-lead::attr(data-url),"
+        "section.cluster--section-articles div.article-excerpt-default::attr(data-url)"
+    ).getall()
+    offset = 19
+    while True:
+        _, _, body = fetch(f"{base}/{section}/{offset}")
+        if not body.strip():
+            return urls
+        urls += Selector(text=body.decode()).css("div.article-excerpt-default::attr(data-url)").getall()
+        offset += 18
+
+
+def test_every_article_is_reachable_through_its_section_listing(server, truth):
+    seen: dict[str, str] = {}
+    for section in SECTIONS:
+        urls = listed_urls(server.base_url, section)
+        assert len(urls) >= 3, section
+        for url in urls:
+            assert url not in seen, f"{url} listed in {seen.get(url)} and {section}"
+            seen[url] = section
+    assert seen == {a["url"]: a["section"] for a in truth["articles"]}
+
+
+# --- article pages ---------------------------------------------------------------------------
+
+
+def test_article_pages_match_the_ground_truth(server, truth):
+    for a in truth["articles"][::6]:
+        page = page_of(a["url"])
+        assert page.css("link[rel=canonical]::attr(href)").get() == a["url"]
+        article = page.css("article.article")
+        assert text_of(article.css("header.article__header h1 > a")) == a["title"]
+        assert (text_of(article.css("header.article__header h2")) or None) == a["subtitle"]
+        assert (text_of(article.css("div.article__intro")) or None) == a["lead"]
+        names = article.css("div.byline__author a.byline__author__name")
+        assert [text_of(n) for n in names] == a["authors"]
+        assert body_paragraphs(page) == a["body_paragraphs"], a["url"]
+        tags = article.css("div.article__tags a.tag.article__tags__tag")
+        assert [text_of(t) for t in tags] == a["tags"]
+        assert page.css("meta[property='og:image']::attr(content)").get() == a["image_url"]
+        caption = article.css("figure.article__featured-image .article__featured-image__caption")
+        assert (text_of(caption) or None if caption else None) == a["image_caption"]
+        published = page.css("meta[property='article:published_time']::attr(content)").get()
+        assert utc(published) == a["published_at"]
+        modified = page.css("meta[property='article:modified_time']::attr(content)").get()
+        assert (utc(modified) if modified else None) == a["modified_at"]
+        opinion = bool(article.css("span.label.article__label.label--opinion"))
+        assert opinion == (a["section"] == "opinion")
+        assert bool(page.css("div.article__disclaimer")) == opinion
+        assert page.css("section[y-name=banner]")
+        assert page.css("div#load-next-article::attr(data-url)").get().endswith(
+            "/all/" + a["article_id"]
+        )
+
+
+def utc(stamp: str) -> str:
+    return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_article_head_and_json_ld_quirks(server, site, truth):
+    opinion = next(a for a in truth["articles"] if a["section"] == "opinion" and len(a["authors"]) > 1)
+    raw = fetch(opinion["url"])[2]
+    html = raw.decode()
+    page = Selector(text=html)
+    assert page.css("meta[name=description]::attr(content)").get().startswith("Opinion | ")
+    assert not page.css("meta[property='og:type']")
+    for prop in ("og:url", "og:title", "og:description", "og:site_name", "article:content_tier"):
+        assert page.css(f"meta[property='{prop}']"), prop
+    assert page.css("meta[property='article:section']::attr(content)").get() == "news"
+    assert "article--news" in page.css("article.article::attr(class)").get()
+    blocks = page.css('script[type="application/ld+json"]::text').getall()
+    assert len(blocks) == 3
+    meta_block = page.css("script[data-json-ld-for-pagemetadata]::text").get()
+    assert "https:\\/\\/" in meta_block and "https://" not in meta_block
+    data = json.loads(meta_block)
+    graph = data["@graph"] if isinstance(data, dict) else data
+    news = next(n for n in graph if n["@type"] == "NewsArticle")
+    crumbs = next(n for n in graph if n["@type"] == "BreadcrumbList")
+    assert news["author"] == {
+        "@type": "Person",
+        "name": opinion["authors"][0],
+        "url": news["author"]["url"],
+    }
+    assert news["articleSection"] == "news"
+    assert news["inLanguage"] == "en"
+    assert news["keywords"] == ", ".join(opinion["tags"])
+    assert crumbs["itemListElement"][1]["item"].endswith("/opinion")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(blocks[2])
+    assert json.loads(blocks[1])["@type"] == "NewsMediaOrganization"
+
+    war = next(a for a in truth["articles"] if a["section"] == "ukraine-war")
+    page = page_of(war["url"])
+    assert page.css("meta[property='article:section']::attr(content)").get() == "ukraine_war"
+    assert "article--ukraine_war" in page.css("article.article::attr(class)").get()
+
+    anonymous = next(a for a in truth["articles"] if not a["authors"])
+    page = page_of(anonymous["url"])
+    assert not page.css("div.byline__author")
+    data = json.loads(page.css("script[data-json-ld-for-pagemetadata]::text").get())
+    graph = data["@graph"] if isinstance(data, dict) else data
+    news = next(n for n in graph if n["@type"] == "NewsArticle")
+    assert news["author"]["@type"] == "Organization"
+    assert news["author"]["name"] == "The Moscow Times"
+
+
+def test_byline_shows_the_update_time_only_after_ten_minutes(server, truth):
+    def delay(a: dict[str, Any]) -> timedelta:
+        return datetime.fromisoformat(a["modified_at"]) - datetime.fromisoformat(a["published_at"])
+
+    changed = [a for a in truth["articles"] if a["modified_at"]]
+    late = next(a for a in changed if delay(a) > timedelta(minutes=10))
+    early = next(a for a in changed if timedelta(0) < delay(a) <= timedelta(minutes=10))
+    time = page_of(late["url"]).css("time.byline__datetime")
+    assert time.css("::text").get().startswith("Updated: ")
+    assert utc(time.attrib["datetime"]) == late["modified_at"]
+    time = page_of(early["url"]).css("time.byline__datetime")
+    assert not time.css("::text").get().startswith("Updated")
+    assert utc(time.attrib["datetime"]) == early["published_at"]
+
+
+def test_old_articles_end_with_also_see(server, truth):
+    old = [a for a in truth["articles"] if a["published_at"] < "2017-12-31"]
+    assert old
+    for a in old[:5]:
+        content = page_of(a["url"]).css("div.article__content")
+        assert "Also see:" in text_of(content.css("div.article__block--html")[-1])
+
+
+def test_wrong_slug_or_date_redirects_and_unknown_ids_are_missing(server, truth):
+    url = truth["articles"][0]["url"]
+    article_id = truth["articles"][0]["article_id"]
+    for wrong in (
+        f"{server.base_url}/2001/01/01/whatever-a{article_id}",
+        url.replace(f"-a{article_id}", f"-extra-a{article_id}"),
+        url + "/",
+    ):
+        status, headers, _ = fetch(wrong)
+        assert status == 301, wrong
+        assert headers["location"] == url
+    assert fetch(f"{server.base_url}/2026/01/01/nothing-a1")[0] == 404
+    assert fetch(f"{server.base_url}/no-such-page")[0] == 404
+    assert fetch(f"{server.base_url}/in-depth")[1]["location"] == server.base_url + "/features"
+
+
+def test_quirks_a_cleaner_must_undo_are_present(server, truth):
+    html = "".join(fetch(a["url"])[2].decode() for a in truth["articles"][:60])
+    for quirk in ("&shy;", "\u200b", "&nbsp;", "&amp;", "&#8217;", "<em>", "<strong>", "\u0301"):
+        assert quirk in html, repr(quirk)
+    assert re.search(r"<p>[^<]*<a href=", html)
+    assert "article__block--embed" in html and "article__related-article" in html
+    for marker in ("tmt-popup", "x7f-overlay", "support-message", "rdr-appeal", "nl-signup",
+                   "subscribe-box", "newsletter__label", "contribute-banner", "contribute-bar"):
+        assert marker in html, marker
+
+
+# --- ground truth ----------------------------------------------------------------------------
+
+
+def test_ground_truth_is_well_formed(truth, server):
+    articles = truth["articles"]
+    assert truth["base_url"] == server.base_url and truth["seed"] == 7
+    assert truth["now"] == "2026-02-25T12:00:00Z"
+    assert len(articles) == ARTICLES
+    assert len({a["article_id"] for a in articles}) == ARTICLES
+    assert len({a["title"] for a in articles}) == ARTICLES
+    assert {a["section"] for a in articles} == set(SECTIONS)
+    recent = [a for a in articles if a["published_at"] >= "2025-11-27"]
+    assert 0.75 < len(recent) / ARTICLES < 0.95
+    assert min(a["published_at"] for a in articles) >= "2012-01-01"
+    for a in articles:
+        m = re.fullmatch(r".*/(\d{4})/(\d\d)/(\d\d)/([a-z0-9-]+)-a(\d+)", a["url"])
+        assert m and m.group(5) == a["article_id"]
+        assert all(p == clean_text(p) and p for p in a["body_paragraphs"])
+        assert a["language"] == "en" and a["version"] == 1
+        assert a["subtitle"] is None or a["subtitle"]
+        assert 0 <= len(a["authors"]) <= 3 and len(a["tags"]) <= 5
+    paragraphs = [p for a in articles for p in a["body_paragraphs"]]
+    assert len(paragraphs) == len(set(paragraphs)), "body paragraphs repeat across articles"
+    prose = " ".join(paragraphs).lower()
+    for word in ("newsletter", "support", "read more", "foreign agent", "privacy policy"):
+        assert word in prose, word
+    assert any(not p.isascii() for p in paragraphs)
+    assert set(paragraphs).isdisjoint(truth["boilerplate"])
+    assert "A Message from The Moscow Times:" in truth["boilerplate"]
+
+
+def test_site_is_deterministic_for_a_seed_and_a_clock():
+    one, two = build_site(40, seed=3, now=NOW), build_site(40, seed=3, now=NOW)
+    assert one.ground_truth("http://h") == two.ground_truth("http://h")
+    other = build_site(40, seed=4, now=NOW)
+    assert other.ground_truth("http://h") != one.ground_truth("http://h")
+    from newsarchive.mirror.routes import resolve
+
+    path = one.newest[3].path
+    assert resolve(one, "http://h", path).body == resolve(two, "http://h", path).body
+
+
+# --- robots, feeds, sitemaps -----------------------------------------------------------------
+
+
+def test_robots_txt(server):
+    status, headers, body = fetch(server.base_url + "/robots.txt")
+    assert status == 200 and headers["content-type"].startswith("text/plain")
+    lines = body.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    for rule in ("/preview/", "/search/", "*?utm", "*&utm"):
+        assert f"Disallow: {rule}" in lines
+    assert f"Sitemap: {server.base_url}/sitemap/sitemap.xml" in lines
+
+
+def test_rss_feeds(server, by_url):
+    status, headers, body = fetch(server.base_url + "/rss/news")
+    assert status == 200 and headers["content-type"].startswith("application/rss+xml")
+    items = ET.fromstring(body).findall("./channel/item")
+    assert 0 < len(items) <= 50
+    assert all(by_url[i.findtext("link")]["section"] == "news" for i in items)
+    assert fetch(server.base_url + "/rss/business")[0] == 404
+    assert fetch(server.base_url + "/rss/ukraine-war")[0] == 404
+    body = fetch(server.base_url + "/rss/all")[2]
+    items = ET.fromstring(body).findall("./channel/item")
+    assert len(items) == 50
+    assert "article__block--html" in items[0].findtext("description")
+    assert b"<![CDATA[" in body
+
+
+def test_sitemaps_list_every_article_newest_first(server, truth):
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    index = ET.fromstring(fetch(server.base_url + "/sitemap/sitemap.xml")[2])
+    months = [loc.text for loc in index.findall("s:sitemap/s:loc", ns)]
+    assert months[0].endswith("/sitemap/2026-2.xml")
+    urls = []
+    for month in months:
+        status, headers, body = fetch(month)
+        assert status == 200 and headers["content-type"].startswith("application/xml")
+        urls += [loc.text for loc in ET.fromstring(body).findall("s:url/s:loc", ns)]
+    assert urls == [a["url"] for a in truth["articles"]]
+
+
+# --- CLI -------------------------------------------------------------------------------------
+
+
+def test_cli_prints_the_base_url_first_and_serves(tmp_path):
+    gt = tmp_path / "truth.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive.mirror", "--articles", "30", "--seed", "5",
+         "--now", "2026-02-25T12:00:00Z", "--ground-truth", str(gt), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
+        assert fetch(base + "/robots.txt")[0] == 200
+        data = json.loads(gt.read_text(encoding="utf-8"))
+        assert data["base_url"] == base and len(data["articles"]) == 30
+        assert fetch(data["articles"][0]["url"])[0] == 200
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
