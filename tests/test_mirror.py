@@ -398,6 +398,109 @@ def test_cli_prints_the_base_url_first_and_serves(tmp_path):
         data = json.loads(gt.read_text(encoding="utf-8"))
         assert data["base_url"] == base and len(data["articles"]) == 30
         assert fetch(data["articles"][0]["url"])[0] == 200
+        fetch(base + "/__mirror__/advance", method="POST", body=b'{"new_articles": 1}')
+        data = json.loads(gt.read_text(encoding="utf-8"))
+        assert data["now"] == "2026-02-25T18:00:00Z" and len(data["articles"]) == 31
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+# --- phase 2: a site that changes, conditional requests, request log -------------------------
+
+
+@pytest.fixture
+def live() -> Iterator[MirrorServer]:
+    """A small server of its own: these tests change the site."""
+    with MirrorServer(build_site(60, seed=11, now=NOW)) as server:
+        yield server
+
+
+def test_advance_publishes_and_updates_recent_articles():
+    site = build_site(60, seed=11, now=NOW)
+    before = {a["article_id"]: a for a in site.ground_truth("http://h")["articles"]}
+    result = site.advance(new_articles=4, updated_articles=3, hours=6)
+    after = site.ground_truth("http://h")
+    assert after["now"] == "2026-02-25T18:00:00Z" == result["now"]
+    articles = {a["article_id"]: a for a in after["articles"]}
+    added = [str(i) for i in result["added"]]
+    assert len(added) == 4 and set(articles) == set(before) | set(added)
+    assert min(map(int, added)) > max(map(int, before))
+    for article_id in added:
+        assert "2026-02-25T12:00:00Z" < articles[article_id]["published_at"] <= after["now"]
+        assert articles[article_id]["version"] == 1
+    updated = [str(i) for i in result["updated"]]
+    assert 0 < len(updated) <= 3
+    for article_id in updated:
+        old, new = before[article_id], articles[article_id]
+        assert old["published_at"] >= "2026-02-23T18:00:00Z"
+        assert new["version"] == 2
+        assert new["body_paragraphs"][:-1] == old["body_paragraphs"]
+        assert "2026-02-25T17:50:00Z" <= new["modified_at"] < after["now"]
+    for article_id in set(before) - set(updated):
+        assert articles[article_id] == before[article_id]
+    newest = next(a for a in after["articles"] if a["section"] == articles[added[0]]["section"])
+    assert newest["published_at"] >= articles[added[0]]["published_at"]
+    again = build_site(60, seed=11, now=NOW)
+    again.advance(new_articles=4, updated_articles=3, hours=6)
+    assert again.ground_truth("http://h") == after
+
+
+def test_conditional_requests_get_304_until_the_article_changes(live):
+    truth = live.ground_truth()
+    live.advance(new_articles=0, updated_articles=0, hours=0)  # generation 1, nothing changed
+    url = truth["articles"][0]["url"]
+    status, headers, body = fetch(url)
+    etag, last_modified = headers["etag"], headers["last-modified"]
+    assert status == 200 and etag.startswith('W/"') and body
+    status, headers, body = fetch(url, {"If-None-Match": etag})
+    assert (status, body, headers["etag"]) == (304, b"", etag)
+    assert fetch(url, {"If-Modified-Since": last_modified})[0] == 304
+    assert fetch(url, {"If-None-Match": '"something-else"'})[0] == 200
+    assert fetch(url, {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})[0] == 200
+
+    result = live.advance(new_articles=2, updated_articles=2, hours=6)
+    changed = {str(i) for i in result["updated"]}
+    assert changed
+    for a in truth["articles"][:20]:
+        status, _, _ = fetch(a["url"], {"If-None-Match": fetch(a["url"])[1]["etag"]})
+        assert status == 304
+    for a in truth["articles"]:
+        if a["article_id"] in changed:
+            assert fetch(a["url"], {"If-None-Match": etag if a["url"] == url else "x"})[0] == 200
+
+
+def test_request_log_and_admin_endpoints(live):
+    base = live.base_url
+    fetch(base + "/news")
+    live.clear_requests()
+    article = live.ground_truth()["articles"][0]["url"]
+    fetch(base + "/news?utm_source=x")
+    fetch(article, {"If-None-Match": "W/\"nope\""})
+    fetch(base + "/missing")
+    log = live.requests
+    assert [(r["method"], r["path"], r["status"], r["conditional"]) for r in log] == [
+        ("GET", "/news?utm_source=x", 200, False),
+        ("GET", urlsplit(article).path, 200, True),
+        ("GET", "/missing", 404, False),
+    ]
+    status, headers, body = fetch(base + "/__mirror__/requests")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert [r["path"] for r in json.loads(body)] == [r["path"] for r in log]
+    status, _, body = fetch(base + "/__mirror__/requests/clear", method="POST")
+    assert json.loads(body) == {"cleared": 3} and live.requests == []
+
+    payload = json.dumps({"new_articles": 3, "updated_articles": 0, "hours": 2}).encode()
+    status, _, body = fetch(
+        base + "/__mirror__/advance", {"Content-Type": "application/json"}, "POST", payload
+    )
+    assert status == 200 and len(json.loads(body)["added"]) == 3
+    truth = json.loads(fetch(base + "/__mirror__/ground-truth")[2])
+    assert truth["now"] == "2026-02-25T14:00:00Z" and len(truth["articles"]) == 63
+    assert fetch(base + "/__mirror__/advance", method="POST", body=b"{bad")[0] == 400
+    assert fetch(base + "/__mirror__/nothing")[0] == 404
+    assert live.requests == []  # admin calls are not crawl traffic
+    assert "Disallow: /__mirror__/" in fetch(base + "/robots.txt")[2].decode()
+    listed = page_of(base + "/news").css("div[data-url]::attr(data-url)").getall()
+    newest_news = [a["url"] for a in truth["articles"] if a["section"] == "news"]
+    assert listed[: len(newest_news[:19])] == newest_news[:19]

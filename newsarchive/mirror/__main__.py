@@ -1,7 +1,8 @@
 """``python -m newsarchive.mirror``: serve a mirror until SIGINT/SIGTERM.
 
 The first line on stdout is the base URL (flushed), so a parent process can read it and go.
-With ``--ground-truth PATH`` the ground truth is written before that line appears.
+With ``--ground-truth PATH`` the ground truth is written before that line appears, and
+rewritten after every ``POST /__mirror__/advance``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     server.start()
     if args.ground_truth:
-        write_json(args.ground_truth, server.ground_truth())
+        path = args.ground_truth
+        write_json(path, server.ground_truth())
+        # POST /__mirror__/advance changes the site: keep the file in step with it.
+        server.on_advance.append(lambda srv: write_json(path, srv.ground_truth()))
     print(server.base_url, flush=True)
     if not args.quiet:
         print(

@@ -15,6 +15,7 @@ Routes (all GET/HEAD; everything else is a 404 page):
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -50,6 +51,16 @@ class Page:
     article: Article | None = None
 
 
+def validators(site: MirrorSite, article: Article) -> dict[str, str]:
+    """ETag and Last-Modified of an article page.
+
+    The ETag is weak and covers the article's own content (its version), not the sidebars
+    around it, so an unchanged article stays "not modified" while the site moves on.
+    """
+    digest = hashlib.sha1(f"{site.seed}:{article.id}:{article.version}".encode()).hexdigest()
+    return {"ETag": f'W/"{digest[:20]}"', "Last-Modified": t.http_date(article.last_changed)}
+
+
 def _html(text: str, kind: str, article: Article | None = None) -> Page:
     return Page(200, text.encode("utf-8"), HTML, kind=kind, article=article)
 
@@ -79,7 +90,9 @@ def _resolve(site: MirrorSite, base: str, path: str) -> Page:
             return not_found(base)
         if path != article.path:
             return _redirect(base + article.path)
-        return _html(t.article_page(site, base, article), "article", article)
+        page = _html(t.article_page(site, base, article), "article", article)
+        page.headers.update(validators(site, article))
+        return page
     if path.startswith("/rss/"):
         feed = path.removeprefix("/rss/")
         if feed == "all" or feed in t.RSS_FEEDS:

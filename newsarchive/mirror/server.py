@@ -3,12 +3,28 @@
 HTTP/1.1 with keep-alive: every response carries a Content-Length (304s and HEADs excepted,
 as the protocol wants), so a fast Scrapy crawl can reuse its connections. Per-request logging
 is silent unless ``verbose``.
+
+Article pages carry a weak ``ETag`` and a ``Last-Modified``; ``If-None-Match`` (checked
+first) and ``If-Modified-Since`` get a 304 when the article has not changed.
+
+Every request but the admin ones is recorded in ``MirrorServer.requests``. Admin endpoints,
+disallowed in robots.txt:
+
+- ``GET /__mirror__/requests``: the request log as JSON
+- ``POST /__mirror__/requests/clear``: empty it; answers ``{"cleared": n}``
+- ``POST /__mirror__/advance``: ``MirrorSite.advance()``; the optional JSON body holds its
+  arguments (``seed``, ``new_articles``, ``updated_articles``, ``hours``)
+- ``GET /__mirror__/ground-truth``: the current ground truth
 """
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -22,6 +38,8 @@ if TYPE_CHECKING:
 
 CACHE_SIZE = 256
 """Rendered pages kept in memory (about 60 kB each)."""
+ADMIN = "/__mirror__/"
+JSON_TYPE = "application/json; charset=utf-8"
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -48,6 +66,8 @@ class MirrorServer:
     ) -> None:
         self.site = site
         self.verbose = verbose
+        self.on_advance: list[Callable[[MirrorServer], None]] = []
+        """Called after every ``advance()`` (the CLI rewrites its ground-truth file)."""
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.mirror = self
         bound_host, bound_port = self._httpd.server_address[:2]
@@ -55,6 +75,8 @@ class MirrorServer:
         self._thread: threading.Thread | None = None
         self._cache: OrderedDict[tuple[int, str], Page] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._log: list[dict[str, Any]] = []
+        self._log_lock = threading.Lock()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -85,7 +107,7 @@ class MirrorServer:
     ) -> None:
         self.stop()
 
-    # --- pages ---------------------------------------------------------------------------------
+    # --- pages, state and log ------------------------------------------------------------------
 
     def page(self, target: str) -> Page:
         """The page for a request target (the query string is ignored, as on the real site)."""
@@ -106,6 +128,51 @@ class MirrorServer:
     def ground_truth(self) -> dict[str, Any]:
         return self.site.ground_truth(self.base_url)
 
+    def advance(self, **kwargs: Any) -> dict[str, Any]:
+        """``MirrorSite.advance(**kwargs)``, then the ``on_advance`` callbacks."""
+        result = self.site.advance(**kwargs)
+        with self._cache_lock:
+            self._cache.clear()
+        for callback in self.on_advance:
+            callback(self)
+        return result
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """A copy of the request log: method, path, status, conditional, time."""
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_requests(self) -> int:
+        with self._log_lock:
+            count = len(self._log)
+            self._log.clear()
+            return count
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._log_lock:
+            self._log.append(entry)
+
+
+def not_modified(headers: Any, page: Page) -> bool:
+    """RFC 9110 conditional GET: If-None-Match wins; If-Modified-Since otherwise."""
+    etag = page.headers.get("ETag")
+    if etag is None:
+        return False
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag.removeprefix("W/") in tags
+    since = headers.get("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        since_time = parsedate_to_datetime(since)
+        last = parsedate_to_datetime(page.headers["Last-Modified"])
+    except (TypeError, ValueError, IndexError):
+        return False
+    return since_time.tzinfo is not None and last <= since_time
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -120,13 +187,59 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(head=True)
 
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = self.rfile.read(length) if length else b""
+        if not urlsplit(self.path).path.startswith(ADMIN):
+            self.send(405, b"", "text/plain", {"Allow": "GET, HEAD"})
+            return
+        self._admin("POST", payload)
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.mirror.verbose:
             super().log_message(format, *args)
 
     def _serve(self, head: bool) -> None:
-        page = self.server.mirror.page(self.path)
-        self.send(page.status, page.body, page.content_type, page.headers, head=head)
+        mirror = self.server.mirror
+        if urlsplit(self.path).path.startswith(ADMIN):
+            self._admin(self.command, b"")
+            return
+        conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
+        page = mirror.page(self.path)
+        status = page.status
+        if conditional and status == 200 and not_modified(self.headers, page):
+            status = 304
+        # Recorded before the answer leaves: a client that has it sees it in the log.
+        mirror.record(
+            {
+                "method": self.command,
+                "path": self.path,
+                "status": status,
+                "conditional": conditional,
+                "time": time.time(),
+            }
+        )
+        self.send(status, page.body, page.content_type, page.headers, head=head)
+
+    def _admin(self, method: str, payload: bytes) -> None:
+        mirror = self.server.mirror
+        path = urlsplit(self.path).path.removeprefix(ADMIN).rstrip("/")
+        routes: dict[tuple[str, str], Callable[[], Any]] = {
+            ("GET", "requests"): lambda: mirror.requests,
+            ("POST", "requests/clear"): lambda: {"cleared": mirror.clear_requests()},
+            ("POST", "advance"): lambda: mirror.advance(**json.loads(payload or b"{}")),
+            ("GET", "ground-truth"): mirror.ground_truth,
+        }
+        action = routes.get((method if method != "HEAD" else "GET", path))
+        if action is None:
+            status, result = 404, {"error": f"no {method} {self.path}"}
+        else:
+            try:
+                status, result = 200, action()
+            except (TypeError, ValueError) as exc:  # bad JSON or bad advance() arguments
+                status, result = 400, {"error": str(exc)}
+        body = json.dumps(result, ensure_ascii=False).encode("utf-8")
+        self.send(status, body, JSON_TYPE, head=method == "HEAD")
 
     def send(
         self,

@@ -252,11 +252,7 @@ class MirrorSite:
                         rng, next_id, section, published, self._titles, self.author_pool
                     )
                 )
-            recent = [
-                a
-                for a in self.newest
-                if self.now - timedelta(days=2) <= a.published < start and a.published <= self.now
-            ]
+            recent = [a for a in self.newest if self.now - timedelta(days=2) <= a.published < start]
             updated = rng.sample(recent, min(updated_articles, len(recent)))
             for article in updated:
                 text = TextGen(rng, article.published.year).paragraph()
