@@ -52,10 +52,12 @@ SPIDER_MIDDLEWARES = {
     "newsarchive.middlewares.incremental.IncrementalMiddleware": 950,
 }
 
+# Order matters: the run extension writes its manifest on spider_closed after the writer has
+# flushed its last files, so it comes last.
 EXTENSIONS = {
-    "newsarchive.extensions.run.ArchiveRun": 100,
     "newsarchive.extensions.state.ArchiveStateExtension": 400,
     "newsarchive.extensions.parquet.PartitionedParquetWriter": 500,
+    "newsarchive.extensions.run.ArchiveRun": 900,
 }
 
 # --- Archive -----------------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""Bad pages give counted drops or skips, never a traceback, and a failed run says so."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_crawl
+
+FIXTURE = Path(__file__).parent / "fixtures" / "moscowtimes" / "opinion_article.html"
+REAL = "https://www.themoscowtimes.com"
+
+
+def article(base: str, article_id: int, *, body: bool = True, jsonld: bool = True) -> str:
+    html = FIXTURE.read_text(encoding="utf-8").replace(REAL, base)
+    html = html.replace("a35123", f"a{article_id}")
+    if not body:
+        start = html.index('<div class="article__content">')
+        end = html.index('<div class="article__disclaimer">')
+        html = html[:start] + '<div class="article__content"></div></div>' + html[end:]
+    if not jsonld:
+        html = html.replace('"@type":"NewsArticle"', '"@type":"NewsArticle",,,{')
+    return html
+
+
+def section_page(base: str, ids: list[int]) -> str:
+    excerpts = "".join(
+        f'<div class="col-4"><div class="article-excerpt-default" '
+        f'data-url="{base}/2014/05/03/story-a{i}" data-title="S{i}">'
+        f'<a class="article-excerpt-default__link" href="{base}/2014/05/03/story-a{i}">S</a>'
+        f"</div></div>"
+        for i in ids
+    )
+    return (
+        '<html><body><section class="cluster cluster--section-articles">'
+        f"{excerpts}"
+        f'<div y-use="More" data-url="{base}/news/{{{{offset}}}}" data-start="19" '
+        'data-step="18"></div></section></body></html>'
+    )
+
+
+@pytest.fixture
+def bad_site() -> Iterator[str]:
+    pages: dict[str, str] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path)
+            if body is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = body.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    pages.update(
+        {
+            "/robots.txt": "User-agent: *\nDisallow: /search/\n",
+            "/news": section_page(base, [1, 2, 3, 4]),
+            "/news/19": "",  # the empty fragment that ends a section
+            "/2014/05/03/story-a1": article(base, 1),
+            "/2014/05/03/story-a2": article(base, 2, body=False),
+            "/2014/05/03/story-a3": article(base, 3, jsonld=False),
+            "/2014/05/03/story-a4": "<html><body><form>Please log in</form></body></html>",
+        }
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+def test_bad_pages_are_counted_not_raised(bad_site: str, tmp_path: Path) -> None:
+    result = run_crawl(bad_site, tmp_path / "output", "sections=news,no-such-section")
+    assert "Traceback" not in result.log
+    manifest = result.manifest
+    assert manifest["dropped"] == {"missing_body": 1}
+    assert manifest["skipped_pages"] == {"not_an_article": 1, "unknown_section": 1}
+    assert manifest["rows_written"] == 2  # the good one and the one with broken JSON-LD
+    assert manifest["rejected"] == {"missing_body": 1}  # kept in _rejected/, not lost
+    assert list((tmp_path / "output" / "_rejected").rglob("*.jsonl"))
+    # one of three articles dropped is over NEWSARCHIVE_MAX_DROP_RATIO: cron must hear of it
+    assert result.returncode == 1
+    assert manifest["status"] == "failed"
+    assert any("dropped" in failure for failure in manifest["failures"])
+    assert "Dropped an item (missing_body)" in result.log
+    assert "jsonld_invalid" in result.log or "newsarchive/extract/jsonld_invalid" in result.log
+
+
+def test_threshold_is_a_setting(bad_site: str, tmp_path: Path) -> None:
+    result = run_crawl(
+        bad_site, tmp_path / "output", settings={"NEWSARCHIVE_MAX_DROP_RATIO": "0.5"}
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.manifest["status"] == "ok"
