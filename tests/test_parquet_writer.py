@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import subprocess
-import sys
-import textwrap
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,9 +15,11 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from newsarchive import storage
 from newsarchive.extensions import parquet as parquet_module
@@ -31,7 +29,6 @@ from newsarchive.schema import FILE_SCHEMA
 from newsarchive.signals import parquet_file_committed
 from newsarchive.storage import Partition, archive_lock, read_archive
 
-PROJECT = Path(__file__).resolve().parents[1]
 WRITER = "newsarchive.extensions.parquet.PartitionedParquetWriter"
 MSK = timezone(timedelta(hours=3))
 
@@ -364,67 +361,36 @@ def test_output_reads_back_with_duckdb_pandas_and_pyarrow(tmp_path: Path) -> Non
     assert table.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
 
 
-CRAWL_SCRIPT = textwrap.dedent(
-    """
-    import sys
-    from datetime import datetime, timezone
-    from scrapy import Spider
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.exceptions import DropItem
-    from scrapy.utils.project import get_project_settings
-    from newsarchive.items import ArticleItem
+def test_handlers_are_wired_to_scrapy_signals(tmp_path: Path) -> None:
+    """Dispatch through the crawler with the exact keyword arguments Scrapy sends."""
+    ext = make_writer(tmp_path)
+    send = ext.crawler.signals.send_catch_log
+    response = HtmlResponse("https://example.com/p", body=b"")
+    received: list[Path] = []
 
-    class DropOdd:
-        def process_item(self, item):
-            if item.article_id == "3":
-                raise DropItem("missing_title: none")
-            return item
+    def on_commit(path: Path, **_: Any) -> None:  # a named function: receivers are weak refs
+        received.append(path)
 
-    class S(Spider):
-        name = "s"
-        async def start(self):
-            for n in range(5):
-                yield ArticleItem(
-                    url=f"https://example.com/a{n}", site="moscowtimes", article_id=str(n),
-                    published_at=datetime(2026, 2, 24, n, tzinfo=timezone.utc) if n else None,
-                    crawled_at=datetime(2026, 2, 25, tzinfo=timezone.utc),
-                )
+    ext.crawler.signals.connect(on_commit, signal=parquet_file_committed)
 
-    settings = get_project_settings()
-    settings.setdict({
-        "NEWSARCHIVE_OUTPUT": sys.argv[1], "NEWSARCHIVE_RUN_ID": "run1",
-        "ITEM_PIPELINES": {"__main__.DropOdd": 100}, "LOG_LEVEL": "WARNING",
-        # Only this extension: the test is about the writer in a real crawl.
-        "EXTENSIONS": {"newsarchive.extensions.parquet.PartitionedParquetWriter": 500},
-        "SPIDER_MIDDLEWARES": {}, "DOWNLOADER_MIDDLEWARES": {},
-    })
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(S)
-    process.crawl(crawler)
-    process.start()
-    print(sorted(k for k in crawler.stats.get_stats() if k.startswith("newsarchive/")))
-    """
-)
+    def ok(results: list[tuple[Any, Any]]) -> None:
+        ours = [r for handler, r in results if getattr(handler, "__self__", None) is ext]
+        assert len(ours) == 1
+        assert not isinstance(ours[0], Exception | Failure), ours[0]
 
-
-def test_real_crawl_writes_archive_and_rejects(tmp_path: Path) -> None:
-    root = tmp_path / "out"
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsarchive.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", CRAWL_SCRIPT, str(root)],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    ok(send(signals.spider_opened, spider=None))
+    ok(send(signals.item_scraped, item=article(1), response=response, spider=None))
+    ok(
+        send(
+            signals.item_dropped,
+            item=article(2),
+            response=response,
+            spider=None,
+            exception=DropItem("missing_title"),
+        )
     )
-    assert done.returncode == 0, done.stderr
-    assert "newsarchive/parquet/files_written" in done.stdout
-    archive = read_archive(root)
-    assert sorted(archive.column("article_id").to_pylist()) == ["1", "2", "4"]
-    rejected = read_jsonl(root / "_rejected" / "site=moscowtimes" / "run1.jsonl")
-    assert sorted((r["article_id"], r["reason"]) for r in rejected) == [
-        ("0", "missing_published_at"),
-        ("3", "missing_title: none"),
-    ]
-    assert (root / ".lock").exists()
+    ok(send(signals.spider_closed, spider=None, reason="finished"))
+    assert received == ext.files_written
+    assert read_archive(tmp_path).column("url").to_pylist() == [article(1).url]
+    assert stat(ext, "newsarchive/rejected/missing_title") == 1
+    assert not ext._lock.locked
