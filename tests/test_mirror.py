@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -16,7 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from parsel import Selector
 
-from newsarchive.mirror import MirrorServer, build_site, clean_text
+from newsarchive.mirror import FaultPlan, MirrorServer, build_site, clean_text
+from newsarchive.mirror.faults import CORRECT_KINDS, KINDS, TRANSPORT
 from newsarchive.mirror.site import SECTIONS, MirrorSite
 
 NOW = datetime(2026, 2, 25, 12, 0, tzinfo=UTC)
@@ -286,7 +288,7 @@ def test_wrong_slug_or_date_redirects_and_unknown_ids_are_missing(server, truth)
 
 
 def test_quirks_a_cleaner_must_undo_are_present(server, truth):
-    html = "".join(fetch(a["url"])[2].decode() for a in truth["articles"][:60])
+    html = "".join(fetch(a["url"])[2].decode() for a in truth["articles"][:40])
     for quirk in ("&shy;", "\u200b", "&nbsp;", "&amp;", "&#8217;", "<em>", "<strong>", "\u0301"):
         assert quirk in html, repr(quirk)
     assert re.search(r"<p>[^<]*<a href=", html)
@@ -504,3 +506,264 @@ def test_request_log_and_admin_endpoints(live):
     listed = page_of(base + "/news").css("div[data-url]::attr(data-url)").getall()
     newest_news = [a["url"] for a in truth["articles"] if a["section"] == "news"]
     assert listed[: len(newest_news[:19])] == newest_news[:19]
+
+
+# --- phase 3: deterministic fault injection --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_site() -> MirrorSite:
+    return build_site(40, seed=5, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def small_truth(small_site: MirrorSite) -> dict[str, Any]:
+    return small_site.ground_truth("http://unused")
+
+
+def only(kind: str, **options: Any) -> FaultPlan:
+    """Every applicable path gets ``kind``; none permanently unless the kind always repeats."""
+    return FaultPlan(seed=1, rate=1.0, kinds=frozenset({kind}), hostile_rate=0.0, **options)
+
+
+def test_fault_plan_is_deterministic_and_retries_can_succeed(small_site):
+    paths = [a.path for a in small_site.newest] + ["/news", "/news/19", "/rss/all"]
+    plan = FaultPlan(seed=9, rate=0.5)
+    same = FaultPlan(seed=9, rate=0.5)
+    assert [plan.schedule(p, 6) for p in paths] == [same.schedule(p, 6) for p in paths]
+    assert [plan.schedule(p, 6) for p in paths] != [
+        FaultPlan(seed=10, rate=0.5).schedule(p, 6) for p in paths
+    ]
+    for path in paths:
+        schedule = plan.schedule(path, 8)
+        first = plan.servable_within(path)
+        if first is None:
+            assert all(schedule) and not plan.served_correctly(path, 100)
+            continue
+        assert plan.served_correctly(path, first) and not plan.served_correctly(path, first - 1)
+        for n, fault in enumerate(schedule, start=1):
+            correct = fault is None or fault in CORRECT_KINDS
+            assert correct == (n >= first), (path, schedule)
+    for path in ("/news", "/news/19", "/tag/kremlin", "/author/x"):
+        for seed in range(40):
+            scenario = FaultPlan(seed=seed, rate=1.0).scenario(path)
+            assert scenario.kind in TRANSPORT and scenario.attempts is not None
+    assert FaultPlan(rate=1.0).scenario("/robots.txt") is None
+    assert FaultPlan.parse("all").kinds == frozenset(KINDS)
+    assert FaultPlan.parse("http500, empty", seed=4).kinds == {"http500", "empty"}
+    with pytest.raises(ValueError):
+        FaultPlan.parse("http500,nonsense")
+
+
+def test_ground_truth_says_when_each_article_is_servable(small_site):
+    plan = FaultPlan(seed=2, rate=0.6)
+    with MirrorServer(small_site, faults=plan) as server:
+        truth = server.ground_truth()
+    values = {a["servable_within"] for a in truth["articles"]}
+    assert 1 in values and None in values and values & {2, 3, 4, 5}
+    for a in truth["articles"]:
+        assert a["servable_within"] == plan.servable_within(urlsplit(a["url"]).path)
+    assert {a["servable_within"] for a in small_site.ground_truth("http://h")["articles"]} == {1}
+
+
+def first_article(site: MirrorSite, plan: FaultPlan, kind: str) -> str:
+    return next(a.path for a in site.newest if plan.fault_for(a.path, 1) == kind)
+
+
+@pytest.mark.parametrize(("kind", "status"), [("http500", 500), ("http503", 503), ("http429", 429)])
+def test_error_bursts_end_and_the_log_says_why(small_site, kind, status):
+    plan = only(kind)
+    with MirrorServer(small_site, faults=plan) as server:
+        path = first_article(small_site, plan, kind)
+        burst = plan.scenario(path).attempts
+        for _ in range(burst):
+            got, headers, _ = fetch(server.base_url + path)
+            assert got == status
+            if kind == "http429":
+                assert headers["retry-after"] == "1"
+        assert fetch(server.base_url + path)[0] == 200
+        log = [r for r in server.requests if r["path"] == path]
+        assert [(r["attempt"], r["fault"], r["status"]) for r in log] == [
+            *[(n, kind, status) for n in range(1, burst + 1)],
+            (burst + 1, None, 200),
+        ]
+
+
+def test_slow_responses_outlast_the_timeout(small_site):
+    plan = only("slow", slow_seconds=0.6)
+    with MirrorServer(small_site, faults=plan) as server:
+        path = first_article(small_site, plan, "slow")
+        conn = http.client.HTTPConnection("127.0.0.1", urlsplit(server.base_url).port, timeout=0.2)
+        conn.request("GET", path)
+        with pytest.raises(TimeoutError):
+            conn.getresponse()
+        conn.close()
+        assert fetch(server.base_url + path)[0] == 200
+
+
+@pytest.mark.parametrize("kind", ["reset", "truncated"])
+def test_connections_cut_mid_body(small_site, kind):
+    plan = only(kind)
+    with MirrorServer(small_site, faults=plan) as server:
+        path = first_article(small_site, plan, kind)
+        conn = http.client.HTTPConnection("127.0.0.1", urlsplit(server.base_url).port, timeout=5)
+        conn.request("GET", path)
+        try:
+            resp = conn.getresponse()
+            assert resp.status == 200
+            with pytest.raises((http.client.IncompleteRead, ConnectionError)):
+                resp.read()
+        except ConnectionError:
+            assert kind == "reset"  # the RST may beat the headers to the reader
+        conn.close()
+        for _ in range(plan.scenario(path).attempts - 1):
+            fetch_quietly(server.base_url + path)
+        assert fetch(server.base_url + path)[0] == 200
+
+
+def fetch_quietly(url: str) -> None:
+    with contextlib.suppress(http.client.HTTPException, ConnectionError):
+        fetch(url)
+
+
+def test_redirect_loop_and_offsite_redirect(small_site):
+    plan = only("redirect_loop")
+    with MirrorServer(small_site, faults=plan) as server:
+        path = first_article(small_site, plan, "redirect_loop")
+        a = server.base_url + path
+        for _ in range(3):
+            status, headers, _ = fetch(a)
+            assert status == 302 and headers["location"] == a + "?mirror-loop=1"
+            status, headers, _ = fetch(headers["location"])
+            assert status == 302 and headers["location"] == a
+        assert plan.servable_within(path) is None
+        assert [r["attempt"] for r in server.requests] == [1, None, 2, None, 3, None]
+    plan = only("redirect_offsite")
+    with MirrorServer(small_site, faults=plan) as server:
+        path = first_article(small_site, plan, "redirect_offsite")
+        status, headers, _ = fetch(server.base_url + path)
+        assert status == 302 and headers["location"] == "http://evil.invalid" + path
+        assert fetch(server.base_url + path)[0] == 200
+
+
+@pytest.mark.parametrize("kind", ["cp1251_header", "cp1251_meta"])
+def test_windows_1251_pages_decode_to_the_same_article(small_site, small_truth, kind):
+    from w3lib.encoding import html_to_unicode
+
+    plan = only(kind)
+    with MirrorServer(small_site, faults=plan) as server:
+        article = small_truth["articles"][0]
+        path = urlsplit(article["url"]).path
+        assert plan.fault_for(path, 3) == kind and plan.servable_within(path) == 1
+        status, headers, body = fetch(server.base_url + path)
+    assert status == 200 and b'<meta charset="windows-1251">' in body
+    if kind == "cp1251_header":
+        assert headers["content-type"] == "text/html; charset=windows-1251"
+    else:
+        assert headers["content-type"] == "text/html"
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")
+    encoding, text = html_to_unicode(headers["content-type"], body)
+    assert encoding == "cp1251"
+    page = Selector(text=text)
+    assert body_paragraphs(page) == article["body_paragraphs"]
+    assert any(not p.isascii() for p in article["body_paragraphs"])
+
+
+def test_lenient_parsers_still_read_malformed_html_and_broken_json_ld(small_site, small_truth):
+    article = small_truth["articles"][1]
+    path = urlsplit(article["url"]).path
+    with MirrorServer(small_site, faults=only("malformed_html")) as server:
+        body = fetch(server.base_url + path)[2].decode()
+    assert "</p>" not in body and "<body class=\"article-page\"></div></div>" in body
+    page = Selector(text=body)
+    assert body_paragraphs(page) == article["body_paragraphs"]
+    assert text_of(page.css("article.article header h1")) == article["title"]
+    with MirrorServer(small_site, faults=only("broken_jsonld")) as server:
+        body = fetch(server.base_url + path)[2].decode()
+    page = Selector(text=body)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(page.css("script[data-json-ld-for-pagemetadata]::text").get())
+    published = page.css("meta[property='article:published_time']::attr(content)").get()
+    assert utc(published) == article["published_at"]
+    assert body_paragraphs(page) == article["body_paragraphs"]
+
+
+@pytest.mark.parametrize("kind", ["login_wall", "cookie_wall", "captcha"])
+def test_walls_are_200_pages_without_an_article(small_site, kind):
+    plan = only(kind)
+    with MirrorServer(small_site, faults=plan) as server:
+        path = first_article(small_site, plan, kind)
+        status, headers, body = fetch(server.base_url + path)
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    page = Selector(text=body.decode())
+    assert page.css("title::text").get() and page.css("body *")
+    assert not page.css("article, .article__content, script[type='application/ld+json']")
+    assert plan.servable_within(path) == plan.scenario(path).attempts + 1
+
+
+def test_wrong_type_empty_and_huge_pages(small_site):
+    plan = only("wrong_type")
+    with MirrorServer(small_site, faults=plan) as server:
+        path = first_article(small_site, plan, "wrong_type")
+        status, headers, body = fetch(server.base_url + path)
+        assert status == 200 and b"article__content" in body
+        assert headers["content-type"] in ("application/octet-stream", "text/plain; charset=utf-8")
+    plan = only("empty")
+    with MirrorServer(small_site, faults=plan) as server:
+        status, headers, body = fetch(server.base_url + first_article(small_site, plan, "empty"))
+        assert (status, headers["content-length"], body) == (200, "0", b"")
+        assert fetch(server.base_url + "/rss/news")[2] == b""
+    plan = only("huge")
+    with MirrorServer(small_site, faults=plan) as server:
+        status, headers, body = fetch(server.base_url + first_article(small_site, plan, "huge"))
+        assert status == 200 and int(headers["content-length"]) == len(body) > 20_000_000
+        assert b"article__content" in body
+
+
+def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(small_site):
+    import zlib
+
+    plan = only("gzip_bomb")
+    with MirrorServer(small_site, faults=plan) as server:
+        path = first_article(small_site, plan, "gzip_bomb")
+        status, headers, body = fetch(server.base_url + path)
+        assert fetch(server.base_url + "/rss/all")[1]["content-encoding"] == "gzip"
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert len(body) < 4_000_000
+    assert int.from_bytes(body[-4:], "little") == (2 * 1024**3) % 2**32
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    head = inflater.decompress(body, 8_000_000)  # bounded: never the whole 2 GiB
+    assert len(head) == 8_000_000 and not head.strip(b"\0") and inflater.unconsumed_tail
+
+
+def test_feeds_can_carry_an_entity_bomb(small_site):
+    plan = only("xml_bomb")
+    with MirrorServer(small_site, faults=plan) as server:
+        for path in ("/rss/news", "/sitemap/sitemap.xml"):
+            status, _, body = fetch(server.base_url + path)
+            assert status == 200 and b"<!ENTITY lol9" in body and len(body) < 2000
+            with pytest.raises(ET.ParseError):  # expat refuses the amplification
+                ET.fromstring(body)
+            assert fetch(server.base_url + path)[0] == 200
+        assert fetch(server.base_url + small_site.newest[0].path)[2]  # articles: never
+
+
+def test_cli_fault_flags(tmp_path):
+    gt = tmp_path / "truth.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive.mirror", "--articles", "20", "--quiet",
+         "--faults", "http503", "--fault-rate", "1", "--hostile-rate", "0", "--fault-seed", "3",
+         "--ground-truth", str(gt)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = proc.stdout.readline().strip()
+        articles = json.loads(gt.read_text(encoding="utf-8"))["articles"]
+        assert all(a["servable_within"] >= 3 for a in articles)
+        assert fetch(articles[0]["url"])[0] == 503
+        assert fetch(base + "/robots.txt")[0] == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

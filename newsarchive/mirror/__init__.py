@@ -9,10 +9,12 @@ the ground truth a perfect crawl should archive.
 - ``boilerplate``: the site furniture, with the real site's wording
 - ``templates``: HTML/XML of every page kind; ``routes``: path -> page
 - ``server``: ``MirrorServer``; ``python -m newsarchive.mirror`` runs it from the shell
+- ``faults``: ``FaultPlan``, deterministic misbehaviour for hostile-input tests
 """
 
+from newsarchive.mirror.faults import FaultPlan
 from newsarchive.mirror.server import MirrorServer
 from newsarchive.mirror.site import MirrorSite, build_site
 from newsarchive.mirror.text import clean_text
 
-__all__ = ["MirrorServer", "MirrorSite", "build_site", "clean_text"]
+__all__ = ["FaultPlan", "MirrorServer", "MirrorSite", "build_site", "clean_text"]

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from newsarchive.mirror.faults import FaultPlan
 from newsarchive.mirror.server import MirrorServer
 from newsarchive.mirror.site import build_site
 
@@ -39,6 +40,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ground-truth", type=Path, help="write the ground truth JSON here")
     parser.add_argument("--quiet", action="store_true", help="print nothing but the base URL")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    faults = parser.add_argument_group("fault injection (see newsarchive.mirror.faults)")
+    faults.add_argument(
+        "--faults", metavar="KINDS", help="'all' or a comma-separated list of fault kinds"
+    )
+    faults.add_argument("--fault-seed", type=int, default=0)
+    faults.add_argument(
+        "--fault-rate", type=float, default=0.3, help="share of paths that misbehave"
+    )
+    faults.add_argument(
+        "--hostile-rate",
+        type=float,
+        default=0.1,
+        help="share of faulty article paths that never get served correctly",
+    )
+    faults.add_argument(
+        "--slow-seconds", type=float, default=5.0, help="delay of the 'slow' fault"
+    )
     return parser.parse_args(argv)
 
 
@@ -52,7 +70,16 @@ def write_json(path: Path, data: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     site = build_site(args.articles, args.seed, args.now)
-    server = MirrorServer(site, args.host, args.port, verbose=args.verbose)
+    plan = None
+    if args.faults:
+        plan = FaultPlan.parse(
+            args.faults,
+            seed=args.fault_seed,
+            rate=args.fault_rate,
+            slow_seconds=args.slow_seconds,
+            hostile_rate=args.hostile_rate,
+        )
+    server = MirrorServer(site, args.host, args.port, faults=plan, verbose=args.verbose)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -15,21 +15,31 @@ disallowed in robots.txt:
 - ``POST /__mirror__/advance``: ``MirrorSite.advance()``; the optional JSON body holds its
   arguments (``seed``, ``new_articles``, ``updated_articles``, ``hours``)
 - ``GET /__mirror__/ground-truth``: the current ground truth
+- ``POST /__mirror__/attempts/reset``: forget the per-path attempt counts of the fault plan
+
+With a ``FaultPlan`` (see ``faults``) GET requests may misbehave; each log entry then also
+says which ``attempt`` of its path it was and which ``fault`` was served (None if none).
 """
 
 from __future__ import annotations
 
+import io
 import json
+import socket
+import struct
+import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from random import Random
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from newsarchive.mirror.routes import Page, resolve
+from newsarchive.mirror.faults import LOOP_MARK, FaultPlan, transform
+from newsarchive.mirror.routes import HTML, Page, resolve
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -48,6 +58,11 @@ class _HTTPServer(ThreadingHTTPServer):
     request_queue_size = 128  # a crawler opens many connections at once
     mirror: MirrorServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up early (size limits, timeouts) are normal, not errors."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
+
 
 class MirrorServer:
     """Serves a ``MirrorSite``; a context manager that runs in a background thread.
@@ -62,9 +77,11 @@ class MirrorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        faults: FaultPlan | None = None,
         verbose: bool = False,
     ) -> None:
         self.site = site
+        self.faults = faults
         self.verbose = verbose
         self.on_advance: list[Callable[[MirrorServer], None]] = []
         """Called after every ``advance()`` (the CLI rewrites its ground-truth file)."""
@@ -76,6 +93,7 @@ class MirrorServer:
         self._cache: OrderedDict[tuple[int, str], Page] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._log: list[dict[str, Any]] = []
+        self._attempts: dict[str, int] = {}
         self._log_lock = threading.Lock()
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -126,7 +144,8 @@ class MirrorServer:
         return page
 
     def ground_truth(self) -> dict[str, Any]:
-        return self.site.ground_truth(self.base_url)
+        """The site's ground truth; ``servable_within`` follows the fault plan."""
+        return self.site.ground_truth(self.base_url, self.faults)
 
     def advance(self, **kwargs: Any) -> dict[str, Any]:
         """``MirrorSite.advance(**kwargs)``, then the ``on_advance`` callbacks."""
@@ -152,6 +171,18 @@ class MirrorServer:
     def record(self, entry: dict[str, Any]) -> None:
         with self._log_lock:
             self._log.append(entry)
+
+    def next_attempt(self, path: str) -> int:
+        """Count a GET of ``path``; returns its number (1 for the first)."""
+        with self._log_lock:
+            self._attempts[path] = attempt = self._attempts.get(path, 0) + 1
+            return attempt
+
+    def reset_attempts(self) -> int:
+        with self._log_lock:
+            count = len(self._attempts)
+            self._attempts.clear()
+            return count
 
 
 def not_modified(headers: Any, page: Page) -> bool:
@@ -200,26 +231,78 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _serve(self, head: bool) -> None:
-        mirror = self.server.mirror
-        if urlsplit(self.path).path.startswith(ADMIN):
+        mirror, plan = self.server.mirror, self.server.mirror.faults
+        split = urlsplit(self.path)
+        path = split.path or "/"
+        if path.startswith(ADMIN):
             self._admin(self.command, b"")
             return
         conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
+        entry: dict[str, Any] = {
+            "method": self.command,
+            "path": self.path,
+            "conditional": conditional,
+            "attempt": None,
+            "fault": None,
+        }
+        scenario = plan.scenario(path) if plan and not head else None
+        if scenario and scenario.kind == "redirect_loop" and LOOP_MARK in split.query:
+            # The B of the A -> B -> A loop: back to A, not an attempt of A.
+            page = Page(302, b"", HTML, {"Location": mirror.base_url + path}, kind="redirect")
+            self._answer(page, entry | {"fault": "redirect_loop"}, head)
+            return
+        if not head:
+            entry["attempt"] = mirror.next_attempt(path)
         page = mirror.page(self.path)
+        fault = None
+        if plan is not None and not head:
+            fault = plan.fault_for(path, entry["attempt"])
+            if fault == "slow":
+                time.sleep(plan.slow_seconds)
+            elif fault and fault not in ("reset", "truncated"):
+                rng = Random(f"{plan.seed}:{path}:{entry['attempt']}")
+                faulty = transform(fault, page, rng, mirror.base_url, path)
+                if faulty is None:
+                    fault = None  # this kind does not apply to this page
+                else:
+                    page = faulty
+        entry["fault"] = fault
+        if fault in ("reset", "truncated"):
+            mirror.record(entry | {"status": page.status, "time": time.time()})
+            self._cut(page, reset=fault == "reset")
+            return
+        self._answer(page, entry, head, conditional and fault in (None, "slow"))
+
+    def _answer(
+        self, page: Page, entry: dict[str, Any], head: bool, conditional: bool = False
+    ) -> None:
         status = page.status
         if conditional and status == 200 and not_modified(self.headers, page):
             status = 304
         # Recorded before the answer leaves: a client that has it sees it in the log.
-        mirror.record(
-            {
-                "method": self.command,
-                "path": self.path,
-                "status": status,
-                "conditional": conditional,
-                "time": time.time(),
-            }
-        )
+        self.server.mirror.record(entry | {"status": status, "time": time.time()})
         self.send(status, page.body, page.content_type, page.headers, head=head)
+
+    def _cut(self, page: Page, *, reset: bool) -> None:
+        """Announce the whole page, send half of it, then drop the connection.
+
+        ``reset``: abortive close (SO_LINGER 0), the peer gets a TCP RST; else a plain FIN.
+        """
+        self.send_response(page.status)
+        for name, value in page.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(page.body)))
+        self.end_headers()
+        self.wfile.write(page.body[: len(page.body) // 2])
+        self.close_connection = True
+        if reset:
+            linger = struct.pack("ii", 1, 0)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            self.rfile.close()  # releases the socket, so that close() really closes it
+            self.wfile.close()
+            self.rfile, self.wfile = io.BytesIO(), io.BytesIO()  # for the handler's epilogue
+            self.connection.close()
 
     def _admin(self, method: str, payload: bytes) -> None:
         mirror = self.server.mirror
@@ -229,6 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
             ("POST", "requests/clear"): lambda: {"cleared": mirror.clear_requests()},
             ("POST", "advance"): lambda: mirror.advance(**json.loads(payload or b"{}")),
             ("GET", "ground-truth"): mirror.ground_truth,
+            ("POST", "attempts/reset"): lambda: {"reset": mirror.reset_attempts()},
         }
         action = routes.get((method if method != "HEAD" else "GET", path))
         if action is None:
