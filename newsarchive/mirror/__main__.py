@@ -54,9 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.1,
         help="share of faulty article paths that never get served correctly",
     )
-    faults.add_argument(
-        "--slow-seconds", type=float, default=5.0, help="delay of the 'slow' fault"
-    )
+    faults.add_argument("--slow-seconds", type=float, default=5.0, help="delay of the 'slow' fault")
     return parser.parse_args(argv)
 
 

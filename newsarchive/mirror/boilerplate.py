@@ -42,7 +42,7 @@ TEASER = ("Support The Moscow Times!", "Contribute today")
 BANNER_LEAD = "Dear reader, we have a small favor to ask."
 BANNER_TEXT = (
     "As you may have heard, The Moscow Times, an independent news source for over 30 years, "
-    "has been unjustly branded as a \"foreign agent\" by the Russian government. This blatant "
+    'has been unjustly branded as a "foreign agent" by the Russian government. This blatant '
     "attempt to silence our voice is a direct assault on the integrity of journalism and the "
     "values we hold dear.",
     "We, the journalists of The Moscow Times, refuse to be silenced. Our commitment to providing "
@@ -205,7 +205,7 @@ def newsletter(base: str, variant: int) -> str:
 
 
 def message(base: str, variant: int) -> str:
-    """"A Message from The Moscow Times:" with the donation form (markup unknown)."""
+    """ "A Message from The Moscow Times:" with the donation form (markup unknown)."""
     if variant == 0:
         periods = "".join(
             f'<label><input type="radio" name="period" value="{p.lower()}">{p}</label>'
@@ -247,6 +247,7 @@ def boilerplate_lines(site: MirrorSite) -> list[str]:
     """Every boilerplate line the site's pages can show, as clean text."""
     from newsarchive.mirror.site import SECTIONS
 
+    # fmt: off
     lines = [
         POPUP_CLOSE, POPUP_TITLE, *POPUP_TEXT, POPUP_BUTTON, POPUP_NOTE, *TEASER, BANNER_LEAD,
         *BANNER_TEXT, CONTINUE, *MODAL, *BAR, NEWSLETTER_LABEL, SUBSCRIBE, *FREE_NEWSLETTER,
@@ -254,6 +255,7 @@ def boilerplate_lines(site: MirrorSite) -> list[str]:
         ADVERTISEMENT, MOST_READ, JUST_IN, VIEW_MORE, SITE_NAME, *FOOTER_LINKS, COPYRIGHT,
         *CREDITS, LATEST, *(label for label, _ in SECTIONS.values()),
     ]
+    # fmt: on
     articles = site.articles.values()
     if any(a.section == "opinion" for a in articles):
         lines += [OPINION, DISCLAIMER]

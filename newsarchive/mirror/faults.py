@@ -333,7 +333,7 @@ def xml_bomb(kind: str) -> bytes:
     ]
     dtd = "\n ".join(entities)
     inner = (
-        '<url><loc>&lol9;</loc></url>'
+        "<url><loc>&lol9;</loc></url>"
         if kind == "sitemap"
         else "<channel><title>&lol9;</title><item><title>&lol9;</title></item></channel>"
     )
@@ -437,5 +437,3 @@ def transform(kind: str, page: Page, rng: Random, base: str, path: str) -> Page 
     if kind == "broken_jsonld":
         return Page(200, broken_jsonld(page.body), page.content_type, headers, "article")
     raise ValueError(kind)
-
-

@@ -46,6 +46,7 @@ SECTIONS: dict[str, tuple[str, int]] = {
     "features": ("Features", 6),
     "lectures": ("Lectures", 2),
 }
+# fmt: off
 TAGS = (
     "Ukraine war", "Kremlin", "Economy", "Sanctions", "Vladimir Putin", "Moscow",
     "St. Petersburg", "Protests", "Opposition", "Human rights", "Oil", "Gas", "Ruble",
@@ -54,10 +55,14 @@ TAGS = (
     "Theater", "Literature", "Music", "Climate", "Arctic", "Siberia", "Emigration", "Media",
     "Censorship", "Internet", "Courts", "Elections", "Religion", "Health", "Education",
 )
+# fmt: on
 EXTERNAL_LINKS = (
-    "https://t.me/s/moscowtimes_ru", "https://www.kommersant.ru/doc/6412837",
-    "https://meduza.io/en/news/2024/03/01/a-court-in-moscow", "https://www.levada.ru/en/ratings/",
-    "https://ovd.info/en/news", "http://government.ru/docs/51234/",
+    "https://t.me/s/moscowtimes_ru",
+    "https://www.kommersant.ru/doc/6412837",
+    "https://meduza.io/en/news/2024/03/01/a-court-in-moscow",
+    "https://www.levada.ru/en/ratings/",
+    "https://ovd.info/en/news",
+    "http://government.ru/docs/51234/",
 )
 OLDEST = datetime(2012, 1, 1, tzinfo=UTC)
 MSK_WINTER_TIME = datetime(2014, 10, 25, 22, 0, tzinfo=UTC)
@@ -106,6 +111,8 @@ class Body:
     """The generated article content: blocks in order, and the text facts derived from them."""
 
     blocks: list[Block]
+    first_sentence: str
+    """Of the first paragraph: the page's meta description (known here, not re-parsed)."""
 
     @property
     def paragraphs(self) -> list[str]:
@@ -207,13 +214,11 @@ class MirrorSite:
             if body is None:
                 body = self._bodies[article.id] = _make_body(self.seed, article, self)
             if article.updates:
-                return Body([*body.blocks, _update_block(self.seed, article)])
+                return Body([*body.blocks, _update_block(self.seed, article)], body.first_sentence)
             return body
 
     def first_sentence(self, article: Article) -> str:
-        first = self.body(article).blocks[0].texts[0]
-        end = first.find(". ")
-        return first if end < 0 else first[: end + 1]
+        return self.body(article).first_sentence
 
     def read_minutes(self, article: Article) -> int:
         """The "N Min read" of the excerpts: 200 words a minute."""
@@ -248,9 +253,7 @@ class MirrorSite:
                 next_id += rng.randint(1, 6)
                 section = _pick_section(rng)
                 fresh.append(
-                    _make_article(
-                        rng, next_id, section, published, self._titles, self.author_pool
-                    )
+                    _make_article(rng, next_id, section, published, self._titles, self.author_pool)
                 )
             recent = [a for a in self.newest if self.now - timedelta(days=2) <= a.published < start]
             updated = rng.sample(recent, min(updated_articles, len(recent)))
@@ -517,7 +520,8 @@ def _make_body(seed: int, a: Article, site: MirrorSite) -> Body:
     older = site.older_than(a)
     links = tuple(BASE + o.path for o in rng.sample(older, min(3, len(older))))
     links += tuple(rng.sample(EXTERNAL_LINKS, 2))
-    paragraphs = [" ".join(gen.paragraph()) for _ in range(rng.randint(3, 12))]
+    drafts = [gen.paragraph() for _ in range(rng.randint(3, 12))]
+    paragraphs = [" ".join(sentences) for sentences in drafts]
     if all(p.isascii() for p in paragraphs):
         # Every article carries non-ASCII text, so that a wrong decoding shows.
         i = rng.randrange(len(paragraphs))
@@ -538,7 +542,7 @@ def _make_body(seed: int, a: Article, site: MirrorSite) -> Body:
         else:
             blocks.append(Block("html", also))
     assert all(clean_text(t) == t for t in paragraphs)
-    return Body(blocks)
+    return Body(blocks, drafts[0][0])
 
 
 def _update_block(seed: int, a: Article) -> Block:

@@ -24,10 +24,12 @@ FIRST_PAGE = 19
 TAG_PAGE_SIZE = 20
 RSS_FEEDS = tuple(s for s in SECTIONS if s not in ("business", "ukraine-war"))
 """Sections with a feed at ``/rss/{section}`` (the real site has none for these two)."""
+# fmt: off
 AP_MONTHS = (
     "Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.",
     "Dec.",
 )
+# fmt: on
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def site_footer(base: str) -> str:
 
 
 def sidebar(site: MirrorSite, base: str, exclude: str, salt: str) -> str:
-    """"Most read" and "Just in": links to articles of sections other than ``exclude``."""
+    """ "Most read" and "Just in": links to articles of sections other than ``exclude``."""
     others = [a for a in site.newest[:300] if a.section != exclude]
     just_in = others[:6]
     rng = Random(f"{site.seed}:{site.generation}:mostread:{salt}")
@@ -408,8 +410,7 @@ def article_page(site: MirrorSite, base: str, a: Article) -> str:
     if newsletter_at == "content":
         content += f'\n<div class="article__block article__block--newsletter">{newsletter}</div>'
     container = (
-        '<div class="article__content-container">'
-        f'<div class="article__content">\n{content}\n</div>'
+        f'<div class="article__content-container"><div class="article__content">\n{content}\n</div>'
     )
     if message_at == "container":
         container += message
@@ -453,7 +454,7 @@ def article_page(site: MirrorSite, base: str, a: Article) -> str:
         "</div></main>"
     )
     body = (
-        f'{popup if popup_at == "body" else ""}{site_header(base)}\n{main}\n'
+        f"{popup if popup_at == 'body' else ''}{site_header(base)}\n{main}\n"
         f"{bp.modal(base)}{bp.bar(base)}{site_footer(base)}"
     )
     return document(
@@ -520,9 +521,7 @@ def sitemap_index(site: MirrorSite, base: str) -> str:
 
 def sitemap_month(site: MirrorSite, base: str, year: int, month: int) -> str | None:
     articles = [
-        a
-        for a in site.newest
-        if (a.local_published.year, a.local_published.month) == (year, month)
+        a for a in site.newest if (a.local_published.year, a.local_published.month) == (year, month)
     ]
     if not articles:
         return None

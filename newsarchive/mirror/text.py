@@ -27,6 +27,7 @@ def clean_text(text: str) -> str:
 
 # --- vocabulary ------------------------------------------------------------------------------
 
+# fmt: off
 FIRST_M = (
     "Sergei", "Dmitry", "Alexei", "Ivan", "Nikolai", "Pavel", "Mikhail", "Andrei", "Vladimir",
     "Boris", "Pyotr", "Fyodor", "Maxim", "Kirill", "Yegor", "Oleg", "Vadim", "Grigory",
@@ -312,6 +313,7 @@ _FILLS: dict[str, tuple[str, ...]] = {
     "univ": UNIVERSITIES, "artist": ARTISTS, "venue": VENUES, "co": WESTERN_COS,
     "company": COMPANIES,
 }
+# fmt: on
 
 
 def feminine(surname: str) -> str:
