@@ -69,6 +69,8 @@ NEWSARCHIVE_PARQUET_MAX_ROWS = 10_000
 # ...and flush the largest buffer whenever all buffers together exceed this many bytes.
 NEWSARCHIVE_PARQUET_MAX_BYTES = 64 * 1024 * 1024
 NEWSARCHIVE_PARQUET_COMPRESSION = "zstd"
+# How long a crawl waits at start for a running `scrapy compact` to finish, in seconds.
+NEWSARCHIVE_LOCK_TIMEOUT = 60
 
 # --- Scheduled runs ----------------------------------------------------------------------------
 # Cross-run state (SQLite); default <NEWSARCHIVE_OUTPUT>/_state/state.sqlite.
