@@ -260,7 +260,9 @@ class MirrorSite:
             for article in updated:
                 text = TextGen(rng, article.published.year).paragraph()
                 article.updates.append(" ".join(text))
-                article.modified = self.now - timedelta(minutes=rng.randint(2, 9))
+                minutes_ago = timedelta(minutes=rng.randint(2, 9))
+                # (after its publication even when the clock barely moved)
+                article.modified = max(self.now - minutes_ago, article.published + minutes_ago)
                 article.version += 1
             self._add(fresh)
             self.generation += 1
