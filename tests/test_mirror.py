@@ -749,7 +749,10 @@ def test_wrong_type_empty_and_huge_pages(small_site):
 
 
 def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(small_site):
+    import gzip
     import zlib
+
+    from newsarchive.mirror.faults import _build_bomb
 
     plan = only("gzip_bomb")
     with MirrorServer(small_site, faults=plan) as server:
@@ -762,6 +765,8 @@ def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(small_site):
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     head = inflater.decompress(body, 8_000_000)  # bounded: never the whole 2 GiB
     assert len(head) == 8_000_000 and not head.strip(b"\0") and inflater.unconsumed_tail
+    small = _build_bomb(size=5 << 20, chunk_size=1 << 20)  # the same recipe, checked whole
+    assert gzip.decompress(small) == bytes(5 << 20)  # gzip checks the CRC and the size
 
 
 def test_feeds_can_carry_an_entity_bomb(small_site):

@@ -269,18 +269,14 @@ def _build_bomb(size: int = BOMB_SIZE, chunk_size: int = 1 << 20) -> bytes:
     repeat = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
     tail = deflate.flush(zlib.Z_FINISH)
     count = size // chunk_size
-    crc, crc_len, result, n = zlib.crc32(chunk), chunk_size, 0, count
-    first_part = True
+    # CRC of ``count`` chunks from the bits of ``count`` (zeros: block order is irrelevant).
+    total, crc, crc_len, n = 0, zlib.crc32(chunk), chunk_size, count
     while n:
         if n & 1:
-            result = crc if first_part else crc32_combine(result, crc, crc_len)
-            first_part = False
-        n >>= 1
-        if n:
-            crc = crc32_combine(crc, crc, crc_len)
-            crc_len *= 2
+            total = crc32_combine(total, crc, crc_len)
+        crc, crc_len, n = crc32_combine(crc, crc, crc_len), 2 * crc_len, n >> 1
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
-    trailer = struct.pack("<II", result, (count * chunk_size) & 0xFFFFFFFF)
+    trailer = struct.pack("<II", total, (count * chunk_size) & 0xFFFFFFFF)
     return header + first + repeat * (count - 1) + tail + trailer
 
 
