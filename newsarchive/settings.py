@@ -17,6 +17,8 @@ NEWSARCHIVE_USER_AGENT = "newsarchive/0.1 (+{contact})"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newsarchive.middlewares.useragent.ContactUserAgentMiddleware": 500,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
 }
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
@@ -36,7 +38,18 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# "Gave up retrying" is a counted failure (newsarchive/failed/<reason>), not an error.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# Backoff before a retry: this many seconds, doubled per retry, jittered, capped; a 429/503's
+# Retry-After is honoured up to the cap.
+NEWSARCHIVE_RETRY_BACKOFF_BASE = 1.0
+NEWSARCHIVE_RETRY_BACKOFF_MAX = 60.0
 REDIRECT_MAX_TIMES = 5
+# The spider re-requests pages that came back as walls or empty: their retry count is meant
+# to travel with them.
+META_COPY_WARN_SKIP_KEYS = ["retry_times"]
+# Never follow a redirect out of the spider's allowed domains (Scrapy's OffsiteMiddleware
+# checks redirected requests too); the page is retried at its own URL instead.
 
 # --- Items ---------------------------------------------------------------------------------------
 ITEM_PIPELINES = {
@@ -83,6 +96,8 @@ NEWSARCHIVE_REVISIT_DAYS = 2
 NEWSARCHIVE_FULL = False
 # The run fails (non-zero exit) when more than this share of items is dropped...
 NEWSARCHIVE_MAX_DROP_RATIO = 0.05
+# ...or more than this share of the pages requested failed for good (after retries)...
+NEWSARCHIVE_MAX_FAILED_RATIO = 0.05
 # ...or more than this many errors were logged.
 NEWSARCHIVE_MAX_ERRORS = 0
 # Run manifests: <NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json

@@ -4,8 +4,9 @@
   kernel if the process dies) for its whole life, so a second cron run on the same archive
   stops at once instead of racing the first.
 * **Verdict**: the run failed if the spider closed for any reason but ``finished``, if more
-  than ``NEWSARCHIVE_MAX_ERRORS`` errors were logged, or if more than
-  ``NEWSARCHIVE_MAX_DROP_RATIO`` of the items were dropped. ``scrapy crawl`` (our command)
+  than ``NEWSARCHIVE_MAX_ERRORS`` errors were logged, if more than
+  ``NEWSARCHIVE_MAX_DROP_RATIO`` of the items were dropped, or if more than
+  ``NEWSARCHIVE_MAX_FAILED_RATIO`` of the pages failed for good. ``scrapy crawl`` (our command)
   exits non-zero on a failed run, so cron mails about it.
 * **Manifest**: ``<NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json`` records what the run did.
 """
@@ -99,6 +100,13 @@ class ArchiveRun:
             failures.append(
                 f"{dropped} of {dropped + scraped} items were dropped "
                 f"(NEWSARCHIVE_MAX_DROP_RATIO={ratio})"
+            )
+        failed = sum(_by_prefix(stats, "newsarchive/failed/").values())
+        pages = stats.get("response_received_count", 0) + failed
+        max_failed = self.settings.getfloat("NEWSARCHIVE_MAX_FAILED_RATIO", 0.05)
+        if failed and failed > max_failed * pages:
+            failures.append(
+                f"{failed} pages failed for good (NEWSARCHIVE_MAX_FAILED_RATIO={max_failed})"
             )
         return failures
 

@@ -15,9 +15,13 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import Response
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
-from newsarchive.accounting import ReasonCounter
+from newsarchive.accounting import ReasonCounter, reason_key
 from newsarchive.cleaning.boilerplate import BoilerplateRules
 from newsarchive.dates import date_from_url
 from newsarchive.extract.base import ArticlePage, Listing
@@ -103,6 +107,7 @@ class SectionSpider(scrapy.Spider):
             yield scrapy.Request(
                 self.section_url(section),
                 callback=self.parse_section,
+                errback=self.on_failure,
                 cb_kwargs={"section": section, "page": 1, "offset": 0, "step": None},
             )
 
@@ -110,9 +115,11 @@ class SectionSpider(scrapy.Spider):
         self, response: Response, section: str, page: int, offset: int, step: int | None
     ) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
-        if not _is_text(response):
-            self.skipped.count("listing_not_text", response.url)
+        html = as_html(response)
+        if html is None:
+            yield from self.retry_or_fail(response.request, "listing_not_html")
             return
+        response = html
         listing = self.parse_listing_page(response)
         stats.inc_value("newsarchive/listing/pages")
         if not listing.excerpts:
@@ -151,6 +158,7 @@ class SectionSpider(scrapy.Spider):
         yield scrapy.Request(
             next_url,
             callback=self.parse_section,
+            errback=self.on_failure,
             cb_kwargs={"section": section, "page": page + 1, "offset": offset, "step": step},
             meta={"more_url_template": template, "newsarchive_kind": "listing"},
             priority=-1,
@@ -168,6 +176,7 @@ class SectionSpider(scrapy.Spider):
         yield scrapy.Request(
             url,
             callback=self.parse_article,
+            errback=self.on_failure,
             cb_kwargs={"section": section},
             meta={"newsarchive_kind": "article", "article_id": article_id},
             priority=1,
@@ -176,15 +185,20 @@ class SectionSpider(scrapy.Spider):
     def article_id(self, url: str) -> str | None:
         raise NotImplementedError
 
-    def parse_article(self, response: Response, section: str) -> Iterator[ArticleItem]:
+    def parse_article(self, response: Response, section: str) -> Iterator[Any]:
         if response.status == 304:  # conditional revisit: the archived version is current
             return
-        if not _is_text(response):
-            self.skipped.count("article_not_text", response.url)
+        html = as_html(response)
+        if html is None or not html.text.strip():
+            yield from self.retry_or_fail(response.request, "empty_or_binary_page")
             return
+        if looks_truncated(html.text):
+            yield from self.retry_or_fail(response.request, "truncated_page")
+            return
+        response = html
         page = self.parse_article_page(response)
-        if page is None:
-            self.skipped.count("not_an_article", response.url)
+        if page is None:  # a login wall, a cookie wall, a captcha: try again later
+            yield from self.retry_or_fail(response.request, "not_an_article")
             return
         for problem in page.problems:
             self.crawler.stats.inc_value(f"newsarchive/extract/{problem}")
@@ -199,6 +213,99 @@ class SectionSpider(scrapy.Spider):
             http_last_modified=_header(response, b"Last-Modified"),
         )
 
+    # --- failures -------------------------------------------------------------------------
+
+    @property
+    def failed(self) -> ReasonCounter:
+        if not hasattr(self, "_failed"):
+            self._failed = ReasonCounter(
+                self.crawler.stats, "newsarchive/failed", logger, "Gave up on a page"
+            )
+        return self._failed
+
+    def retry_or_fail(self, request: scrapy.Request | None, reason: str) -> Iterator[Any]:
+        """Fetch the page again (within ``RETRY_TIMES``) or count it as failed.
+
+        For pages that arrive fine at the HTTP level but are not what was asked for. They
+        are never archived, so the state never marks them done and the next run tries again.
+        """
+        if request is None:
+            self.failed.count(reason)
+            return
+        retry = get_retry_request(request, spider=self, reason=reason, give_up_log_level="DEBUG")
+        if retry is None:
+            self.failed.count(reason, request.url)
+            return
+        self.crawler.stats.inc_value(f"newsarchive/retry/{reason}")
+        yield retry
+
+    def on_failure(self, failure: Failure) -> Iterator[Any]:
+        """Errback of every request: count the failure by reason; retry an off-site
+        redirect's origin, which may serve the page properly next time."""
+        request = getattr(failure, "request", None)
+        reason = failure_reason(failure)
+        redirected_from = (request.meta.get("redirect_urls") or [None])[0] if request else None
+        if reason == "offsite_redirect" and redirected_from:
+            origin = request.replace(url=redirected_from)
+            yield from self.retry_or_fail(origin, reason)
+            return
+        if reason in RETRY_IN_SPIDER and request is not None:
+            yield from self.retry_or_fail(request, reason)
+            return
+        self.failed.count(reason, request.url if request else "")
+
+
+# What a response added to its request's meta; a retry starts without it (``retry_times``
+# is kept on purpose: it is the retry budget).
+PER_RESPONSE_META = frozenset(
+    {"download_latency", "redirect_reasons", "redirect_times", "redirect_ttl", "redirect_urls"}
+)
+
+# Failures that Scrapy's retry middleware does not retry but a later attempt may cure.
+RETRY_IN_SPIDER = frozenset({"too_large", "decompression_bomb", "offsite_redirect"})
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, stable reason for a failed request."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"http_{error.response.status}"
+    message = str(error).lower()
+    if isinstance(error, IgnoreRequest):
+        if "offsite" in message or "allowed" in message or "filtered" in message:
+            return "offsite_redirect"
+        if "redirect" in message:
+            return "redirect_loop"
+        if "larger than" in message or "maxsize" in message or "max size" in message:
+            return "decompression_bomb"
+        if "robots" in message:
+            return "forbidden_by_robots"
+        return "ignored"
+    if "cancel" in type(error).__name__.lower() or "max size" in message:
+        return "too_large"
+    return reason_key(type(error).__name__)
+
+
+def as_html(response: Response) -> TextResponse | None:
+    """The response as text, sniffing HTML that a server labelled as something else
+    (``application/octet-stream``, say). None if it is not text at all."""
+    if isinstance(response, TextResponse):
+        return response
+    head = response.body[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return HtmlResponse(
+            response.url, status=response.status, body=response.body, request=response.request
+        )
+    return None
+
+
+def looks_truncated(text: str) -> bool:
+    """A full HTML page ends with ``</html>``; one that starts like a page and doesn't was
+    cut short (a dropped connection the server hid behind a matching Content-Length)."""
+    if "<html" not in text[:4096].lower():
+        return False
+    return "</html>" not in text[-4096:].lower()
+
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
@@ -207,7 +314,3 @@ def _split(value: str) -> list[str]:
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _is_text(response: Response) -> bool:
-    return isinstance(response, scrapy.http.TextResponse)
