@@ -136,6 +136,7 @@ class ArchiveRun:
             "skipped_pages": _by_prefix(stats, "newsarchive/skipped/"),
             "failed_pages": _by_prefix(stats, "newsarchive/failed/"),
             "errors": stats.get("log_count/ERROR", 0),
+            "peak_memory_bytes": stats.get("memusage/max"),
             "partitions": sorted(self.partitions),
             "files": self.files,
         }
