@@ -180,6 +180,10 @@ class SectionSpider(scrapy.Spider):
             cb_kwargs={"section": section},
             meta={"newsarchive_kind": "article", "article_id": article_id},
             priority=1,
+            # Articles are deduplicated by ID above. Letting the scheduler's URL filter drop
+            # them too would silently swallow a redirect loop (A -> B -> A) instead of
+            # failing it, counted, at REDIRECT_MAX_TIMES.
+            dont_filter=True,
         )
 
     def article_id(self, url: str) -> str | None:
