@@ -1,0 +1,71 @@
+"""A hostile mirror: every fault kind on. The crawl finishes, archives every article that was
+served correctly within the retry budget, archives nothing else, and accounts for the rest."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from newsarchive.evaluate import FIELDS, evaluate, load_archive
+from newsarchive.mirror.faults import FaultPlan
+from newsarchive.mirror.server import MirrorServer
+from newsarchive.mirror.site import build_site
+from tests.conftest import run_crawl
+
+RETRY_TIMES = 3  # the project default: 1 + 3 attempts per page
+TIME_BOUND = 420  # seconds for the whole crawl, start-up included, on a loaded 2-core machine
+MEMORY_BOUND = 600 * 1024 * 1024  # the 20 MB page and the 2 GiB gzip bomb must not get in
+
+
+def test_faulty_mirror(tmp_path: Path) -> None:
+    plan = FaultPlan(seed=4, rate=0.5, slow_seconds=2.5, hostile_rate=0.15)
+    with MirrorServer(build_site(articles=60, seed=404), faults=plan) as server:
+        truth = server.ground_truth()
+        started = time.monotonic()
+        result = run_crawl(
+            server.base_url,
+            tmp_path / "output",
+            settings={
+                "DOWNLOAD_TIMEOUT": "1.5",
+                "NEWSARCHIVE_RETRY_BACKOFF_BASE": "0.05",
+                "NEWSARCHIVE_RETRY_BACKOFF_MAX": "1",
+                "RETRY_TIMES": str(RETRY_TIMES),
+            },
+            timeout=TIME_BOUND,
+        )
+        elapsed = time.monotonic() - started
+        faults_served = {r["fault"] for r in server.requests if r.get("fault")}
+    assert elapsed < TIME_BOUND
+    assert "Traceback" not in result.log
+    assert len(faults_served) >= 15, faults_served  # the test really met the faults
+
+    servable = {
+        a["article_id"]
+        for a in truth["articles"]
+        if a["servable_within"] is not None and a["servable_within"] <= RETRY_TIMES + 1
+    }
+    assert 0 < len(servable) < len(truth["articles"])  # some pages are never served right
+    rows = load_archive(tmp_path / "output")
+    archived = [str(r["article_id"]) for r in rows]
+    assert len(archived) == len(set(archived))  # exactly once
+    assert servable <= set(archived)
+    # nothing hostile archived as an article: every archived row is a true article, right
+    report = evaluate(rows, truth)
+    assert report.unexpected == []
+    assert report.paragraph_precision == 1.0, report.summary()
+    for name in FIELDS:
+        assert report.field_accuracy(name) == 1.0, report.summary()
+    assert report.boilerplate_leaks == []
+
+    manifest = result.manifest
+    not_archived = len(truth["articles"]) - len(set(archived))
+    failed = sum(manifest["failed_pages"].values())
+    assert failed >= not_archived > 0, manifest["failed_pages"]
+    assert manifest["peak_memory_bytes"] < MEMORY_BOUND
+    # too many pages failed for good: the run says so, with its reason
+    assert result.returncode == 1
+    assert any("failed for good" in f for f in manifest["failures"])
+    print(
+        f"archived {len(archived)}/{len(truth['articles'])} in {elapsed:.0f}s; "
+        f"failed {manifest['failed_pages']}; faults met {sorted(faults_served)}"
+    )
