@@ -31,6 +31,15 @@ ARTICLE_SCHEMA = pa.schema(
 )
 
 PARTITION_COLUMNS = ("site",)
+# What the cross-run state keeps of each archived row (announced with every committed file).
+COMMITTED_ROW_KEYS = (
+    "url",
+    "canonical_url",
+    "article_id",
+    "content_hash",
+    "published_at",
+    "version",
+)
 FILE_SCHEMA = pa.schema(
     [f for f in ARTICLE_SCHEMA if f.name not in PARTITION_COLUMNS],
     metadata=ARTICLE_SCHEMA.metadata,

@@ -244,20 +244,13 @@ def reconcile(state: ArchiveState, root: str | Path) -> int:
     """
     import pyarrow.parquet as pq
 
+    from newsarchive.schema import COMMITTED_ROW_KEYS
     from newsarchive.storage import list_partition_files
 
     known = state.known_files()
     live: set[str] = set()
     read = 0
-    columns = [
-        "url",
-        "canonical_url",
-        "article_id",
-        "content_hash",
-        "published_at",
-        "version",
-        "crawled_at",
-    ]
+    columns = [*COMMITTED_ROW_KEYS, "crawled_at"]
     for partition, files in list_partition_files(root).items():
         for file in files:
             key = str(Path(file).resolve())

@@ -47,7 +47,7 @@ from scrapy.http import Response
 from newsarchive import signals as na_signals
 from newsarchive.exceptions import UnchangedArticle
 from newsarchive.items import WORKING_FIELDS, exported_fields
-from newsarchive.schema import FILE_SCHEMA, item_to_row, partition_date
+from newsarchive.schema import COMMITTED_ROW_KEYS, FILE_SCHEMA, item_to_row, partition_date
 from newsarchive.storage import (
     ArchiveLock,
     ArchiveLockedError,
@@ -66,15 +66,6 @@ RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 STALE_TEMP_SECONDS = 3600.0
 # After a failed write, wait this long before trying size-triggered flushes again.
 WRITE_RETRY_SECONDS = 60.0
-# Columns announced with ``parquet_file_committed`` (what a state store needs per article).
-COMMITTED_ROW_KEYS = (
-    "url",
-    "canonical_url",
-    "article_id",
-    "content_hash",
-    "published_at",
-    "version",
-)
 EXPORTED_NAMES = tuple(f.name for f in exported_fields())
 
 
