@@ -33,6 +33,7 @@ import logging
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, Self
@@ -66,6 +67,8 @@ RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 STALE_TEMP_SECONDS = 3600.0
 # After a failed write, wait this long before trying size-triggered flushes again.
 WRITE_RETRY_SECONDS = 60.0
+# Parallel file writes when many partitions are flushed at once (the end of a run).
+WRITER_THREADS = 8
 EXPORTED_NAMES = tuple(f.name for f in exported_fields())
 
 
@@ -274,10 +277,49 @@ class PartitionedParquetWriter:
                 return
         if final:
             self._retry_writes_at = 0.0
-        for partition in list(self._buffers):
-            self.flush(partition)
+        self._flush_many(list(self._buffers))
         if final:
             self._reject_buffers("write_error")
+
+    def _flush_many(self, partitions: list[Partition]) -> None:
+        """Like ``flush`` for each partition, with the file writes in parallel threads.
+
+        A write is mostly waiting for ``fsync`` (tens of ms on a busy disk), which releases
+        the GIL: at the end of a run that touched a hundred days, writing them one after
+        the other would take longer than the crawl. Signals are sent from this thread.
+        """
+        jobs: list[tuple[Partition, pa.Table, Path]] = []
+        for partition in partitions:
+            buffer = self._buffers.get(partition)
+            if buffer is None or not buffer.rows:
+                self._buffers.pop(partition, None)
+                continue
+            table = self._to_table(partition, buffer)
+            if table is None:
+                self._drop_buffer(partition)
+                continue
+            try:
+                directory = safe_partition_dir(self.root, partition.site, partition.date)
+                jobs.append((partition, table, self._next_path(directory)))
+            except (OSError, ValueError) as exc:
+                self._write_failed(partition, exc)
+
+        def write(job: tuple[Partition, pa.Table, Path]) -> BaseException | None:
+            try:
+                write_parquet_atomic(job[1], job[2], compression=self.compression)
+            except (OSError, pa.ArrowException) as exc:
+                return exc
+            return None
+
+        with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+            outcomes = list(pool.map(write, jobs))
+        for (partition, _, path), error in zip(jobs, outcomes, strict=True):
+            if error is not None:
+                self._write_failed(partition, error)
+                continue
+            rows = self._buffers[partition].rows
+            self._drop_buffer(partition)
+            self._committed(path, partition, rows)
 
     def flush(self, partition: Partition) -> bool:
         """Commit one partition's buffer as a new file; on failure keep the rows for later."""
