@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# For spiders that declare no rules of their own; built once (it compiles its selectors).
+GENERIC_RULES = BoilerplateRules()
+
 
 class BoilerplatePipeline(ArticlePipeline):
     """Turns ``body_html`` into ``body`` with the spider's site rules, the generic text rules
@@ -67,7 +70,7 @@ class BoilerplatePipeline(ArticlePipeline):
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        rules: BoilerplateRules = getattr(self.spider, "boilerplate_rules", BoilerplateRules())
+        rules = getattr(self.spider, "boilerplate_rules", None) or GENERIC_RULES
         result = clean_body(adapter.get("body_html"), rules)
         paragraphs = result.paragraphs
         removed = result.removed
