@@ -29,7 +29,9 @@ CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 COOKIES_ENABLED = False
+# Unattended runs need no control servers listening on a port.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # --- Faults: bounded downloads, retries --------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30
