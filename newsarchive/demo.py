@@ -69,22 +69,22 @@ def summary(output: str) -> str:
     import duckdb
 
     pattern = str(Path(output) / "**" / "*.parquet")
-    rows = duckdb.sql(
+    source = f"read_parquet('{pattern}', hive_partitioning = true)"
+    con = duckdb.connect()
+    per_day = con.sql(
         f"""
         SELECT site, date, count(*) AS articles, count(DISTINCT section) AS sections,
                sum(word_count) AS words
-        FROM read_parquet('{pattern}', hive_partitioning = true)
+        FROM {source}
         GROUP BY ALL ORDER BY date DESC
         """
-    )
-    total = duckdb.execute(
-        f"SELECT count(*), count(DISTINCT url), min(date), max(date) "
-        f"FROM read_parquet('{pattern}', hive_partitioning = true)"
-    ).fetchone()
-    assert total is not None
+    ).df()
+    rows, articles, first, last = con.execute(
+        f"SELECT count(*), count(DISTINCT url), min(date), max(date) FROM {source}"
+    ).fetchall()[0]
     return (
-        f"{rows}\n{total[0]} rows, {total[1]} distinct articles, "
-        f"published {total[2]} .. {total[3]}, in {Path(output).resolve()}"
+        f"{per_day.to_string(index=False, max_rows=40)}\n{rows} rows, {articles} distinct "
+        f"articles, published {first} .. {last}, in {Path(output).resolve()}"
     )
 
 
