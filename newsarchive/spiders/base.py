@@ -73,6 +73,12 @@ class SectionSpider(scrapy.Spider):
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError("max_pages must be at least 1")
         self.seen_article_ids: set[str] = set()
+        # One bound-method object per callback, reused by every request. Scrapy caches its
+        # per-callback source inspection in a weak-keyed dict; a fresh bound method per
+        # request would be inspected (inspect.getsource + ast.parse) for every response.
+        self._parse_section = self.parse_section
+        self._parse_article = self.parse_article
+        self._on_failure = self.on_failure
 
     # --- site hooks ------------------------------------------------------------------------
 
@@ -106,8 +112,8 @@ class SectionSpider(scrapy.Spider):
                 continue
             yield scrapy.Request(
                 self.section_url(section),
-                callback=self.parse_section,
-                errback=self.on_failure,
+                callback=self._parse_section,
+                errback=self._on_failure,
                 cb_kwargs={"section": section, "page": 1, "offset": 0, "step": None},
             )
 
@@ -157,8 +163,8 @@ class SectionSpider(scrapy.Spider):
         )
         yield scrapy.Request(
             next_url,
-            callback=self.parse_section,
-            errback=self.on_failure,
+            callback=self._parse_section,
+            errback=self._on_failure,
             cb_kwargs={"section": section, "page": page + 1, "offset": offset, "step": step},
             meta={"more_url_template": template, "newsarchive_kind": "listing"},
             priority=-1,
@@ -175,8 +181,8 @@ class SectionSpider(scrapy.Spider):
         self.seen_article_ids.add(article_id)
         yield scrapy.Request(
             url,
-            callback=self.parse_article,
-            errback=self.on_failure,
+            callback=self._parse_article,
+            errback=self._on_failure,
             cb_kwargs={"section": section},
             meta={"newsarchive_kind": "article", "article_id": article_id},
             priority=1,
