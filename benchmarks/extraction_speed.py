@@ -62,6 +62,7 @@ from newsarchive.mirror import MirrorServer, build_site
 from newsarchive.pipelines.fingerprint import content_hash
 from newsarchive.pipelines.text import LIST_FIELDS, TEXT_FIELDS, URL_FIELDS
 from newsarchive.pipelines.validation import REQUIRED
+from newsarchive.spiders.base import looks_truncated
 from newsarchive.spiders.moscowtimes import SITE_RULES, MoscowTimesSpider
 
 TIMEZONE = MoscowTimesSpider.local_timezone
@@ -89,6 +90,8 @@ def process_page(
     clock = time.perf_counter
     t0 = clock()
     # Spider: SectionSpider.parse_article
+    if not html.strip() or looks_truncated(html):
+        return None
     page = parse_article(html, url)
     if page is None:
         return None
