@@ -38,10 +38,12 @@ def test_no_boilerplate_in_any_text_column(crawled: CrawlResult, mirror) -> None
 def test_archive_reads_back_without_options(crawled: CrawlResult, mirror) -> None:
     expected = len(mirror.ground_truth()["articles"])
     pattern = f"{crawled.output}/**/*.parquet"
-    count, sites, newest = duckdb.execute(
+    # A connection of its own, fetched in full: DuckDB 2 keeps the shared default connection
+    # busy with a half-read result, and a later test would trip over it.
+    [(count, sites, newest)] = duckdb.connect().execute(
         f"SELECT count(*), count(DISTINCT site), max(published_at) "
         f"FROM read_parquet('{pattern}', hive_partitioning = true)"
-    ).fetchone()
+    ).fetchall()
     assert (count, sites) == (expected, 1)
     assert newest.tzinfo is not None  # TIMESTAMP WITH TIME ZONE
     frame = pd.read_parquet(crawled.output)

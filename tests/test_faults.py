@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from newsarchive.evaluate import FIELDS, evaluate, load_archive
 from newsarchive.mirror.faults import FaultPlan
@@ -13,12 +14,16 @@ from newsarchive.mirror.site import build_site
 from tests.conftest import run_crawl
 
 RETRY_TIMES = 3  # the project default: 1 + 3 attempts per page
-TIME_BOUND = 420  # seconds for the whole crawl, start-up included, on a loaded 2-core machine
+TIME_BOUND = 900  # seconds for the whole crawl, start-up included, on a loaded 2-core machine
+# Generous, so that only the planned slow answers time out, even on a machine so loaded that
+# an ordinary answer takes seconds: what the test checks must not depend on the machine.
+DOWNLOAD_TIMEOUT = 6
+SLOW_SECONDS = 9
 MEMORY_BOUND = 600 * 1024 * 1024  # the 20 MB page and the 2 GiB gzip bomb must not get in
 
 
 def test_faulty_mirror(tmp_path: Path) -> None:
-    plan = FaultPlan(seed=4, rate=0.5, slow_seconds=2.5, hostile_rate=0.15)
+    plan = FaultPlan(seed=4, rate=0.5, slow_seconds=SLOW_SECONDS, hostile_rate=0.15)
     with MirrorServer(build_site(articles=60, seed=404), faults=plan) as server:
         truth = server.ground_truth()
         started = time.monotonic()
@@ -26,10 +31,12 @@ def test_faulty_mirror(tmp_path: Path) -> None:
             server.base_url,
             tmp_path / "output",
             settings={
-                "DOWNLOAD_TIMEOUT": "1.5",
+                "DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT),
                 "NEWSARCHIVE_RETRY_BACKOFF_BASE": "0.05",
                 "NEWSARCHIVE_RETRY_BACKOFF_MAX": "1",
                 "RETRY_TIMES": str(RETRY_TIMES),
+                # The planned permanent failures alone exceed it: the exit code is certain.
+                "NEWSARCHIVE_MAX_FAILED_RATIO": "0.02",
             },
             timeout=TIME_BOUND,
         )
@@ -37,7 +44,11 @@ def test_faulty_mirror(tmp_path: Path) -> None:
         faults_served = {r["fault"] for r in server.requests if r.get("fault")}
     assert elapsed < TIME_BOUND
     assert "Traceback" not in result.log
-    assert len(faults_served) >= 15, faults_served  # the test really met the faults
+    # The test really met the faults: every article is fetched at least once, so each fault
+    # that the plan puts on an article's first attempt was served, whatever the timing.
+    first_faults = {plan.fault_for(urlsplit(a["url"]).path, 1) for a in truth["articles"]} - {None}
+    assert len(first_faults) >= 14, first_faults
+    assert first_faults <= faults_served, first_faults - faults_served
 
     servable = {
         a["article_id"]
@@ -63,7 +74,7 @@ def test_faulty_mirror(tmp_path: Path) -> None:
     assert failed >= not_archived > 0, manifest["failed_pages"]
     assert manifest["peak_memory_bytes"] < MEMORY_BOUND
     # too many pages failed for good: the run says so, with its reason
-    assert result.returncode == 1
+    assert result.returncode == 1, manifest["failures"]
     assert any("failed for good" in f for f in manifest["failures"])
     print(
         f"archived {len(archived)}/{len(truth['articles'])} in {elapsed:.0f}s; "

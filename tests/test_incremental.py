@@ -92,7 +92,7 @@ def test_second_run_fetches_only_new_and_recent(tmp_path: Path) -> None:
     )
 
     # The documented latest-version query: one row per article, the newest version.
-    latest = duckdb.sql(
+    latest = duckdb.connect().sql(
         f"""SELECT article_id, version, body FROM read_parquet('{output}/**/*.parquet',
         hive_partitioning = true)
         QUALIFY row_number() OVER (PARTITION BY site, article_id ORDER BY version DESC) = 1"""

@@ -28,7 +28,8 @@ Fault kinds (``KINDS``), with the pages they hit and the attempts they cover:
   windows-1251 lacks become character references, so the text is unchanged once decoded.
 - ``cp1251_meta`` (articles; every attempt) [*]: the same bytes as plain ``text/html``
   with no charset: only the meta tells.
-- ``wrong_type`` (articles; 1): the HTML as ``application/octet-stream`` or ``text/plain``.
+- ``wrong_type`` (articles; every attempt) [*]: the HTML as ``application/octet-stream`` or
+  ``text/plain``; a client that sniffs mislabelled HTML, as browsers do, still reads it.
 - ``huge`` (articles; 1): the page padded to 20 MB (an HTML comment before ``</body>``).
 - ``gzip_bomb`` (articles, feeds; 1): ``Content-Encoding: gzip``, about 2 MB that inflate
   to 2 GiB of zeros (a valid gzip member, built once and cached).
@@ -96,7 +97,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "listing": TRANSPORT,
     "feed": (*TRANSPORT, "gzip_bomb", "empty", "xml_bomb"),
 }
-CORRECT_KINDS = frozenset({"cp1251_header", "cp1251_meta", "malformed_html", "broken_jsonld"})
+CORRECT_KINDS = frozenset(
+    {"cp1251_header", "cp1251_meta", "wrong_type", "malformed_html", "broken_jsonld"}
+)
 """Faults after which the page still counts as served correctly."""
 ALWAYS = frozenset({"redirect_loop", *CORRECT_KINDS})
 """Kinds that repeat on every attempt for their path."""

@@ -246,6 +246,8 @@ class SectionSpider(scrapy.Spider):
         if retry is None:
             self.failed.count(reason, request.url)
             return
+        for key in PER_RESPONSE_META:
+            retry.meta.pop(key, None)
         self.crawler.stats.inc_value(f"newsarchive/retry/{reason}")
         yield retry
 
