@@ -40,10 +40,14 @@ def test_archive_reads_back_without_options(crawled: CrawlResult, mirror) -> Non
     pattern = f"{crawled.output}/**/*.parquet"
     # A connection of its own, fetched in full: DuckDB 2 keeps the shared default connection
     # busy with a half-read result, and a later test would trip over it.
-    [(count, sites, newest)] = duckdb.connect().execute(
-        f"SELECT count(*), count(DISTINCT site), max(published_at) "
-        f"FROM read_parquet('{pattern}', hive_partitioning = true)"
-    ).fetchall()
+    [(count, sites, newest)] = (
+        duckdb.connect()
+        .execute(
+            f"SELECT count(*), count(DISTINCT site), max(published_at) "
+            f"FROM read_parquet('{pattern}', hive_partitioning = true)"
+        )
+        .fetchall()
+    )
     assert (count, sites) == (expected, 1)
     assert newest.tzinfo is not None  # TIMESTAMP WITH TIME ZONE
     frame = pd.read_parquet(crawled.output)

@@ -92,11 +92,15 @@ def test_second_run_fetches_only_new_and_recent(tmp_path: Path) -> None:
     )
 
     # The documented latest-version query: one row per article, the newest version.
-    latest = duckdb.connect().sql(
-        f"""SELECT article_id, version, body FROM read_parquet('{output}/**/*.parquet',
+    latest = (
+        duckdb.connect()
+        .sql(
+            f"""SELECT article_id, version, body FROM read_parquet('{output}/**/*.parquet',
         hive_partitioning = true)
         QUALIFY row_number() OVER (PARTITION BY site, article_id ORDER BY version DESC) = 1"""
-    ).fetchall()
+        )
+        .fetchall()
+    )
     assert len(latest) == 128
     truth_body = {a["article_id"]: "\n\n".join(a["body_paragraphs"]) for a in truth["articles"]}
     assert all(body == truth_body[str(article_id)] for article_id, _, body in latest)
