@@ -21,10 +21,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cssselect import GenericTranslator
 from lxml import etree
 from lxml import html as lxml_html
+
+try:  # the regular-expression parser, used to derive literal prefilters from text rules
+    from re import _constants, _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as _constants  # type: ignore[no-redef]
+    import sre_parse as _parser  # type: ignore[no-redef]
 
 # Elements that start a new paragraph. Everything else is inline and joins the text around it.
 BLOCK_TAGS = frozenset(
@@ -80,12 +87,93 @@ GENERIC_SELECTORS: dict[str, str] = {
 }
 
 
+# Characters outside ASCII that a case-insensitive pattern matches to an ASCII letter
+# (dotted/dotless i, long s, Kelvin sign): ``str.lower`` does not map them to that letter, so
+# a paragraph containing one skips the literal prefilter below. Tested against every code point.
+CASE_FOLD_TRAPS = "\u0130\u0131\u017f\u212a"
+_CASE_FOLD_TRAP = re.compile(f"[{CASE_FOLD_TRAPS}]")
+_REPEATS = frozenset({_constants.MAX_REPEAT, _constants.MIN_REPEAT})
+_REPEATS |= {getattr(_constants, "POSSESSIVE_REPEAT", _constants.MAX_REPEAT)}
+
+
+def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-case ASCII strings one of which every match of ``pattern`` contains, or None.
+
+    A necessary condition, derived from the pattern itself so that it can never disagree
+    with it: a paragraph whose lower-cased text contains none of them cannot match, and most
+    paragraphs are skipped without running the (unanchored, slow) regex. None when nothing
+    is certain (e.g. a branch without an ASCII literal), and for a pattern anchored with
+    ``^`` as a whole (the regex tries one position only): the regex then always runs.
+    """
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        if parsed and parsed[0] == (_constants.AT, _constants.AT_BEGINNING):
+            return None
+        return _required(parsed)
+    except Exception:  # an unexpected parse tree (another Python): just run the regex
+        return None
+
+
+def _required(items: Any) -> frozenset[str] | None:
+    """Best requirement of a sequence: its longest literal run or a required sub-pattern."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        if run:
+            candidates.append(frozenset(["".join(run).lower()]))
+            run.clear()
+
+    for op, av in items:
+        if op is _constants.LITERAL and av < 128:
+            run.append(chr(av))
+            continue
+        end_run()
+        found: frozenset[str] | None = None
+        if op is _constants.SUBPATTERN:
+            found = _required(av[-1])
+        elif op is _constants.ATOMIC_GROUP:
+            found = _required(av)
+        elif op in _REPEATS and av[0] >= 1:
+            found = _required(av[2])
+        elif op is _constants.BRANCH:
+            branches = [_required(branch) for branch in av[1]]
+            if all(b is not None for b in branches):
+                found = frozenset().union(*branches)  # type: ignore[arg-type]
+        if found is not None:
+            candidates.append(found)
+    end_run()
+    useful = [c for c in candidates if c and all(c)]
+    # The most selective: the longest shortest literal, then the fewest alternatives.
+    return max(useful, key=lambda c: (min(map(len, c)), -len(c)), default=None)
+
+
 @dataclass(frozen=True)
 class TextRule:
     name: str
     pattern: re.Pattern[str]
     # Drop the paragraph after this one too if it is nothing but a link ("Also see:" + title).
     takes_next_link: bool = False
+    # Derived from ``pattern`` (see ``required_literals``); None: no prefilter.
+    literals: tuple[str, ...] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        required = required_literals(self.pattern)
+        if required is not None:  # "advert" present is implied by "advertisement" present
+            required = frozenset(a for a in required if not any(b in a != b for b in required))
+        object.__setattr__(self, "literals", None if required is None else tuple(sorted(required)))
+
+    def matches(self, text: str, lowered: str | None) -> bool:
+        """``pattern.search(text)``; ``lowered`` (text.lower(), or None when the text holds a
+        case-fold trap) lets most texts fail on the literal prefilter first."""
+        literals = self.literals
+        if lowered is not None and literals is not None:
+            for literal in literals:
+                if literal in lowered:
+                    break
+            else:
+                return False
+        return self.pattern.search(text) is not None
 
 
 def text_rule(name: str, regex: str, *, takes_next_link: bool = False) -> TextRule:
@@ -163,10 +251,20 @@ class BoilerplateRules:
             for name, css in named
         ]
         self._text_rules = (*self.text_rules, *(GENERIC_TEXT_RULES if self.use_generic else ()))
+        self._rule_checks = tuple((r, r.literals, r.pattern.search) for r in self._text_rules)
 
     def matching_text_rule(self, text: str) -> TextRule | None:
-        for rule in self._text_rules:
-            if rule.pattern.search(text):
+        """The first rule whose pattern is found in ``text`` (rule order decides)."""
+        # TextRule.matches, inlined: this runs for every paragraph of every article.
+        lowered = text.lower() if text.isascii() or not _CASE_FOLD_TRAP.search(text) else None
+        for rule, literals, search in self._rule_checks:
+            if lowered is not None and literals is not None:
+                for literal in literals:
+                    if literal in lowered:
+                        break
+                else:
+                    continue
+            if search(text) is not None:
                 return rule
         return None
 
