@@ -128,3 +128,38 @@ def test_listing_reads_own_cluster_and_load_more() -> None:
     assert listing.more_url_template == f"{base}/news/{{{{offset}}}}"
     assert (listing.more_start, listing.more_step) == (19, 18)
     assert parse_listing("   \n", f"{base}/news/999").excerpts == []
+
+
+def test_page_index_reads_the_head_as_the_selector_functions_do() -> None:
+    """One walk over the head gives what the per-key XPath helpers give."""
+    from parsel import Selector
+
+    from newsarchive.extract.html import (
+        PageIndex,
+        canonical_url,
+        jsonld_objects,
+        meta,
+        meta_all,
+    )
+
+    html = (
+        "<html><head>"
+        '<meta name="og:title" property="og:title" content=" Both ">'
+        '<meta name="article:tag" content="a"><meta property="article:tag" content=" ">'
+        '<meta property="article:tag" content="b"><meta property="article:tag">'
+        '<meta property="article:published_time"><meta name="x" content="  ">'
+        '<link rel="canonical"><link rel="canonical" href=" /c "><link rel="canonical" href="/d">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "a": 1,}</script>'
+        '<script type="application/ld+json">  </script><script type="text/json">{}</script>'
+        '</head><body><script type="application/ld+json">{broken</script></body></html>'
+    )
+    sel = Selector(text=html)
+    index = PageIndex(sel.root)
+    keys = ["og:title", "article:tag", "article:published_time", "x", "missing"]
+    for key in keys:
+        assert index.meta(key) == meta(sel, key), key
+        assert index.meta_all(key) == meta_all(sel, key), key
+    assert index.canonical_url() == canonical_url(sel) == "/c"
+    assert index.jsonld_objects() == jsonld_objects(sel)
+    assert index.has_property("article:published_time")
+    assert not index.has_property("x")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -44,9 +46,14 @@ def _walk_jsonld(node: Any) -> Iterator[dict[str, Any]]:
 def jsonld_objects(sel: Selector) -> tuple[list[dict[str, Any]], int]:
     """All JSON-LD objects on the page (``@graph`` flattened) and the number of blocks that
     could not be parsed even leniently."""
+    return jsonld_from_texts(sel.xpath('//script[@type="application/ld+json"]/text()').getall())
+
+
+def jsonld_from_texts(texts: Iterable[str]) -> tuple[list[dict[str, Any]], int]:
+    """``jsonld_objects`` of the given JSON-LD script texts."""
     objects: list[dict[str, Any]] = []
     invalid = 0
-    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for raw in texts:
         if not raw.strip():
             continue
         try:
@@ -114,3 +121,103 @@ def text_of(sel: Selector | None) -> str | None:
         return None
     text = " ".join(t for t in sel.xpath(".//text()").getall())
     return text if text.strip() else None
+
+
+# --- The same readings on a parsed tree, in fewer passes --------------------------------------
+# Extractors run once per article page: every parsel query walks the whole document and wraps
+# each result in a Selector. These read ``Selector.root`` (the very tree parsel parsed) with
+# precompiled XPaths and one walk over the head-like elements, with the same results.
+
+
+def css_xpath(css: str) -> etree.XPath:
+    """A CSS query compiled as ``Selector.css`` runs it (parsel's translator, plain strings)."""
+    return etree.XPath(css2xpath(css), smart_strings=False)
+
+
+def select(query: etree.XPath, nodes: list[Any]) -> list[Any]:
+    """``query`` on each of ``nodes``, results concatenated (as on a parsel SelectorList)."""
+    if len(nodes) == 1:
+        return query(nodes[0])
+    return [result for node in nodes for result in query(node)]
+
+
+class PageIndex:
+    """``<meta>``, canonical ``<link>`` and JSON-LD ``<script>`` of a page, read in one walk.
+
+    ``meta``/``meta_all``/``canonical_url``/``jsonld_objects`` give what the Selector
+    functions above give for the same page.
+    """
+
+    __slots__ = ("_canonical", "_jsonld", "_metas", "_properties")
+
+    def __init__(self, root: Any) -> None:
+        metas: dict[str, list[str]] = {}
+        properties: set[str] = set()
+        canonical: str | None = None
+        canonical_seen = False
+        jsonld: list[str] = []
+        for element in root.iter("meta", "link", "script"):
+            tag = element.tag
+            get = element.get
+            if tag == "meta":
+                prop, name, content = get("property"), get("name"), get("content")
+                if prop is not None:
+                    properties.add(prop)
+                if content is not None:
+                    if prop is not None:
+                        metas.setdefault(prop, []).append(content)
+                    if name is not None and name != prop:
+                        metas.setdefault(name, []).append(content)
+            elif tag == "link":
+                if not canonical_seen and get("rel") == "canonical" and get("href") is not None:
+                    canonical, canonical_seen = get("href"), True
+            elif get("type") == "application/ld+json":  # text() nodes: text, then child tails
+                jsonld.extend(t for t in (element.text, *(c.tail for c in element)) if t)
+        self._metas = metas
+        self._properties = properties
+        self._canonical = canonical
+        self._jsonld = jsonld
+
+    def meta(self, key: str) -> str | None:
+        """Content of the first ``<meta name|property=key content>``, stripped; else None."""
+        values = self._metas.get(key)
+        value = values[0].strip() if values else None
+        return value or None
+
+    def meta_all(self, key: str) -> list[str]:
+        return [v.strip() for v in self._metas.get(key, ()) if v.strip()]
+
+    def has_property(self, key: str) -> bool:
+        """Whether some ``<meta property=key>`` exists (with or without content)."""
+        return key in self._properties
+
+    def canonical_url(self) -> str | None:
+        value = self._canonical
+        return value.strip() if value and value.strip() else None
+
+    def jsonld_objects(self) -> tuple[list[dict[str, Any]], int]:
+        return jsonld_from_texts(self._jsonld)
+
+
+def element_text(element: Any | None) -> str | None:
+    """``text_of`` for one lxml element (its ``.//text()`` joined by spaces)."""
+    if element is None:
+        return None
+    text = " ".join(element.itertext())
+    return text if text.strip() else None
+
+
+def outer_html(node: Any) -> str:
+    """What parsel's ``get()`` returns for a node: its HTML without the tail, or the text."""
+    if isinstance(node, str):
+        return node
+    return etree.tostring(node, method="html", encoding="unicode", with_tail=False)
+
+
+def inner_html(element: Any) -> str:
+    """``"".join(sel.xpath("node()").getall())``: the element's content as HTML."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append(outer_html(child))
+        parts.append(child.tail or "")
+    return "".join(parts)

@@ -11,17 +11,20 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from newsarchive.extract.base import ArticlePage, Excerpt, Listing
 from newsarchive.extract.html import (
+    PageIndex,
     as_bool,
-    canonical_url,
-    jsonld_objects,
+    css_xpath,
+    element_text,
+    inner_html,
     jsonld_of_type,
-    meta,
-    meta_all,
+    outer_html,
     person_names,
+    select,
     text_of,
 )
 
@@ -101,66 +104,96 @@ def is_article_page(sel: Selector) -> bool:
     )
 
 
+# The selectors below, compiled once: parse_article runs for every article page.
+_ARTICLE = css_xpath("article.article")
+_HEADER = css_xpath("header.article__header")
+_H1 = css_xpath("h1")
+_H2 = css_xpath("h2")
+_BYLINE_TIME = css_xpath("time.byline__datetime")
+_TAGS = css_xpath("a.article__tags__tag::text, .article__tags a.tag::text")
+_CONTENT = css_xpath("div.article__content")
+_CONTENT_CONTAINER = css_xpath("div.article__content-container")
+_INTRO = css_xpath("div.article__intro")
+_FEATURED = css_xpath("figure.article__featured-image")
+_IMG_SRC = css_xpath("img::attr(src)")
+_CAPTION = css_xpath(".article__featured-image__caption")
+_AUTHOR_NAME = css_xpath("a.byline__author__name")
+_BYLINE_AUTHOR = css_xpath("div.byline__author")
+_OPINION_LABEL = css_xpath(".label--opinion")
+_NORMALIZED = etree.XPath("normalize-space(.)", smart_strings=False)
+
+
+def _first(results: list[Any]) -> Any | None:
+    return results[0] if results else None
+
+
 def parse_article(html: str, url: str) -> ArticlePage | None:
-    """Raw fields of an article page, or ``None`` if the page is not an article at all."""
-    sel = Selector(text=html)
-    if not is_article_page(sel):
+    """Raw fields of an article page, or ``None`` if the page is not an article at all.
+
+    Reads the tree parsel parses (same parser, same selectors as ``Selector.css``) with
+    precompiled queries: one walk for the head, the rest within ``article.article``.
+    """
+    root = Selector(text=html).root
+    index = PageIndex(root)
+    articles = _ARTICLE(root)
+    if not articles and not index.has_property("article:published_time"):
         return None
     problems: list[str] = []
-    objects, invalid = jsonld_objects(sel)
+    objects, invalid = index.jsonld_objects()
     if invalid:
         problems.append("jsonld_invalid")
     news = jsonld_of_type(objects, "NewsArticle", "Article", "ReportageNewsArticle")
     if not news:
         problems.append("jsonld_missing_article")
-    article = sel.css("article.article") or sel
-    header = article.css("header.article__header") or article
+    article = articles or [root]
+    header = select(_HEADER, article) or article
 
     title = (
-        text_of(header.css("h1")[:1] or None) or meta(sel, "og:title") or _str(news.get("headline"))
+        element_text(_first(select(_H1, header)))
+        or index.meta("og:title")
+        or _str(news.get("headline"))
     )
-    subtitle = text_of(header.css("h2")[:1] or None)
-    byline_time = article.css("time.byline__datetime")
-    byline_updated = bool(byline_time) and "updated" in (text_of(byline_time[:1]) or "").lower()
-    byline_datetime = byline_time.attrib.get("datetime") if byline_time else None
+    subtitle = element_text(_first(select(_H2, header)))
+    byline_time = select(_BYLINE_TIME, article)
+    byline_updated = bool(byline_time) and "updated" in (element_text(byline_time[0]) or "").lower()
+    byline_datetime = byline_time[0].get("datetime") if byline_time else None
 
     published_raw = [
-        meta(sel, "article:published_time"),
+        index.meta("article:published_time"),
         _str(news.get("datePublished")),
         _str(news.get("dateCreated")),
     ]
-    modified_raw = [meta(sel, "article:modified_time"), _str(news.get("dateModified"))]
+    modified_raw = [index.meta("article:modified_time"), _str(news.get("dateModified"))]
     if byline_datetime:
         (modified_raw if byline_updated else published_raw).append(byline_datetime)
 
-    tags = article.css("a.article__tags__tag::text, .article__tags a.tag::text").getall()
+    tags = select(_TAGS, article)
     if not tags:
-        tags = meta_all(sel, "article:tag")
+        tags = index.meta_all("article:tag")
     if not tags and isinstance(news.get("keywords"), str):
         tags = news["keywords"].split(",")
 
-    content = (
-        article.css("div.article__content")[:1] or article.css("div.article__content-container")[:1]
-    )
-    if not content:
+    content = _first(select(_CONTENT, article) or select(_CONTENT_CONTAINER, article))
+    if content is None:
         problems.append("body_container_missing")
-    intro = article.css("div.article__intro")[:1]
-    featured = article.css("figure.article__featured-image")[:1]
+    intro = _first(select(_INTRO, article))
+    featured = _first(select(_FEATURED, article))
 
     fields = {
         "url": url,
-        "canonical_url": canonical_url(sel) or meta(sel, "og:url") or url,
+        "canonical_url": index.canonical_url() or index.meta("og:url") or url,
         "title": title,
         "subtitle": subtitle,
         "authors": _authors(article, news),
         "tags": tags,
-        "language": _str(news.get("inLanguage")) or sel.xpath("/html/@lang").get(),
-        "image_url": meta(sel, "og:image") or featured.css("img::attr(src)").get(),
-        "image_caption": text_of(featured.css(".article__featured-image__caption")[:1] or None),
-        "is_accessible_for_free": _accessible(sel, news),
+        "language": _str(news.get("inLanguage")) or _html_lang(root),
+        "image_url": index.meta("og:image")
+        or (_first(_IMG_SRC(featured)) if featured is not None else None),
+        "image_caption": element_text(_first(_CAPTION(featured))) if featured is not None else None,
+        "is_accessible_for_free": _accessible(index, news),
         "section_hint": _section_hint(article, objects),
-        "body_html": content[0].get() if content else None,
-        "lead_html": "".join(intro.xpath("node()").getall()) if intro else None,
+        "body_html": outer_html(content) if content is not None else None,
+        "lead_html": inner_html(intro) if intro is not None else None,
         "published_raw": [d for d in published_raw if d],
         "modified_raw": [d for d in modified_raw if d],
     }
@@ -168,35 +201,40 @@ def parse_article(html: str, url: str) -> ArticlePage | None:
     return ArticlePage(fields, problems)
 
 
+def _html_lang(root: Any) -> str | None:
+    """``/html/@lang``."""
+    return root.get("lang") if root.tag == "html" else None
+
+
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _authors(article: Selector, news: dict[str, Any]) -> list[str]:
+def _authors(article: list[Any], news: dict[str, Any]) -> list[str]:
     """Every byline author. JSON-LD names only the first, so it is the last resort."""
-    names = article.css("a.byline__author__name").xpath("normalize-space(.)").getall()
+    names = [_NORMALIZED(element) for element in select(_AUTHOR_NAME, article)]
     names = [n for n in names if n]
     if names:
         return names
-    byline = text_of(article.css("div.byline__author")[:1] or None)
+    byline = element_text(_first(select(_BYLINE_AUTHOR, article)))
     if byline:
         byline = re.sub(r"^\s*by\s+", "", " ".join(byline.split()), flags=re.I)
         return [n for n in _BYLINE_SPLIT.split(byline) if n]
     return person_names(news.get("author"))
 
 
-def _accessible(sel: Selector, news: dict[str, Any]) -> bool | None:
+def _accessible(index: PageIndex, news: dict[str, Any]) -> bool | None:
     value = as_bool(news.get("isAccessibleForFree"))
     if value is not None:
         return value
-    tier = (meta(sel, "article:content_tier") or "").lower()
+    tier = (index.meta("article:content_tier") or "").lower()
     return {"free": True, "locked": False, "metered": False}.get(tier)
 
 
-def _section_hint(article: Selector, objects: list[dict[str, Any]]) -> str | None:
+def _section_hint(article: list[Any], objects: list[dict[str, Any]]) -> str | None:
     """The real section when the listing did not say: the opinion label, else the
     breadcrumb's last section link. Never ``articleSection``: the site sets it wrongly."""
-    if article.css(".label--opinion"):
+    if select(_OPINION_LABEL, article):
         return "opinion"
     crumbs = jsonld_of_type(objects, "BreadcrumbList").get("itemListElement") or []
     for crumb in reversed(crumbs if isinstance(crumbs, list) else []):
