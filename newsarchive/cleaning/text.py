@@ -23,9 +23,12 @@ _INVISIBLE = dict.fromkeys(
     ),
     None,
 )
+# The same characters as a pattern: deleting them with ``sub`` is ~10x faster than
+# ``str.translate`` with a dict (which looks up every character of the text in Python).
+_INVISIBLE_RE = re.compile("[" + re.escape("".join(map(chr, _INVISIBLE))) + "]")
 # Control characters other than tab/newline (they break CSV/terminal output downstream).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"\w+")
 PARAGRAPH_SEPARATOR = "\n\n"
 
 
@@ -36,10 +39,14 @@ def clean_text(value: str | None) -> str | None:
         return None
     if "&" in value:
         value = replace_entities(value, remove_illegal=True)
-    value = value.translate(_INVISIBLE)
-    value = _CONTROL.sub(" ", value)
-    value = unicodedata.normalize("NFC", value)
-    value = _SPACES.sub(" ", value).strip()
+    if value.isascii():  # no invisibles, already NFC: only controls and spaces to fix
+        value = _CONTROL.sub(" ", value)
+    else:
+        value = _INVISIBLE_RE.sub("", value)
+        value = _CONTROL.sub(" ", value)
+        value = unicodedata.normalize("NFC", value)
+    # ``\s`` and ``str.split()`` know the same whitespace: runs -> one space, ends stripped.
+    value = " ".join(value.split())
     return value or None
 
 
@@ -73,4 +80,4 @@ def clean_list(values: list[str] | None) -> list[str]:
 
 def count_words(text: str | None) -> int:
     """Words as ``\\w+`` tokens: the definition the benchmark scorers use too."""
-    return len(re.findall(r"\w+", text or ""))
+    return len(_WORDS.findall(text or ""))
