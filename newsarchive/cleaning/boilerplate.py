@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cssselect import GenericTranslator
+from cssselect import parse as cssselect_parse
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -233,6 +234,95 @@ GENERIC_TEXT_RULES: tuple[TextRule, ...] = (
 )
 
 
+# What one compound selector needs to find in a tree: (tag or None, [(attribute, substring)]).
+_Need = tuple[str | None, tuple[tuple[str, str], ...]]
+
+
+def _selector_needs(css: str) -> list[_Need] | None:
+    """Necessary conditions for a CSS selector group to match anything, one per selector.
+
+    Each element a selector matches has its tag and, for every ``.class``, ``#id`` and
+    ``[attr op value]`` test, that attribute with the value as a substring; for a
+    combinator, both sides' elements exist. So a tree that has no element with the tag,
+    or no such attribute value anywhere, cannot match, and its XPath walk is skipped.
+    None (always run the XPath) for anything not understood.
+    """
+    try:
+        selectors = cssselect_parse(css)
+    except Exception:
+        return None
+    needs: list[_Need] = []
+    for selector in selectors:
+        tags: list[str] = []
+        attrs: list[tuple[str, str]] = []
+        if not _collect_needs(selector.parsed_tree, tags, attrs):
+            return None
+        # Only the matched (rightmost) element's tag is kept; the others' tests still hold.
+        needs.append((tags[-1] if tags and tags[-1] != "*" else None, tuple(attrs)))
+    return needs
+
+
+def _collect_needs(node: Any, tags: list[str], attrs: list[tuple[str, str]]) -> bool:
+    """Add the needs of a parsed selector; False for a node type not understood."""
+    kind = type(node).__name__
+    if kind == "Element":
+        if node.namespace is not None:
+            return False
+        tags.append(node.element or "*")
+        return True
+    if kind == "Class":  # @class contains the name (as a token, so as a substring too)
+        attrs.append(("class", node.class_name))
+    elif kind == "Hash":  # @id equals the name
+        attrs.append(("id", node.id))
+    elif kind == "Attrib":
+        if node.namespace is not None:
+            return False
+        if node.operator != "!=":  # [a!=v] matches elements without the attribute too
+            value = getattr(node.value, "value", node.value)
+            attrs.append((node.attrib, value or ""))
+    elif kind == "CombinedSelector":  # an ancestor/sibling matching the left side exists too
+        if not _collect_needs(node.selector, [], attrs):
+            return False
+        return _collect_needs(node.subselector, tags, attrs)
+    elif kind not in ("Pseudo", "Function", "Negation", "Matching", "SpecificityAdjustment"):
+        return False
+    # Pseudo-classes, :not(), :is() only narrow down the element they apply to.
+    return _collect_needs(node.selector, tags, attrs)
+
+
+class _TreeSummary:
+    """Tags and attribute values present in a tree, for ``_selector_needs``."""
+
+    __slots__ = ("_elements", "_values", "tags")
+
+    def __init__(self, root: etree._Element) -> None:
+        self._elements = [e for e in root.iter() if isinstance(e.tag, str)]
+        self.tags = {e.tag for e in self._elements}
+        self._values: dict[str, str | None] = {}
+
+    def values(self, attribute: str) -> str | None:
+        """Every value of ``attribute`` in the tree, NUL-separated; None if it is nowhere."""
+        if attribute not in self._values:
+            found = [v for v in (e.get(attribute) for e in self._elements) if v is not None]
+            self._values[attribute] = "\0".join(found) if found else None
+        return self._values[attribute]
+
+    def may_match(self, needs: list[_Need] | None) -> bool:
+        """False only if no selector of the group can match anything in the tree."""
+        if needs is None:
+            return True
+        for tag, attrs in needs:
+            if tag is not None and tag not in self.tags:
+                continue
+            for attribute, value in attrs:
+                present = self.values(attribute)
+                if present is None or value not in present:
+                    break
+            else:
+                return True
+        return False
+
+
 @dataclass
 class BoilerplateRules:
     """A site's rules: extra selectors and text rules on top of the generic ones."""
@@ -250,6 +340,7 @@ class BoilerplateRules:
             (name, etree.XPath(translator.css_to_xpath(css, prefix="descendant-or-self::")))
             for name, css in named
         ]
+        self._selector_needs = [_selector_needs(css) for _, css in named]
         self._text_rules = (*self.text_rules, *(GENERIC_TEXT_RULES if self.use_generic else ()))
         self._rule_checks = tuple((r, r.literals, r.pattern.search) for r in self._text_rules)
 
@@ -367,7 +458,10 @@ def clean_body(html: str | None, rules: BoilerplateRules) -> BodyResult:
     except (etree.ParserError, ValueError):
         return BodyResult([], removed)
 
-    for name, xpath in rules.selector_xpaths:
+    summary = _TreeSummary(root)
+    for (name, xpath), needs in zip(rules.selector_xpaths, rules._selector_needs, strict=True):
+        if not summary.may_match(needs):
+            continue  # nothing in the tree has what the selector needs: no match
         matches = xpath(root)
         dropped: set[etree._Element] = set()
         for element in matches:
@@ -418,9 +512,12 @@ def clean_body(html: str | None, rules: BoilerplateRules) -> BodyResult:
     return BodyResult(kept, removed)
 
 
+_WORDS = re.compile(r"\w+")
+
+
 def fingerprint(paragraph: str) -> str:
     """Case- and space-insensitive identity of a paragraph."""
-    normal = " ".join(re.findall(r"\w+", paragraph.lower()))
+    normal = " ".join(_WORDS.findall(paragraph.lower()))
     return hashlib.blake2b(normal.encode(), digest_size=12).hexdigest()
 
 
@@ -445,9 +542,20 @@ class RepeatedBlocks:
 
     def observe(self, paragraphs: Iterable[str]) -> list[str]:
         """Count one article's paragraphs; return the fingerprints that just became known."""
+        return self._observe({fingerprint(p) for p in paragraphs})
+
+    def filter_and_observe(self, paragraphs: list[str]) -> tuple[list[str], list[str]]:
+        """``is_repeated`` then ``observe`` in one go, hashing each paragraph once: the
+        paragraphs not (yet) known as repeated, and the fingerprints that just became known."""
+        known = self.known
+        fingerprints = [fingerprint(p) for p in paragraphs]
+        kept = [p for p, fp in zip(paragraphs, fingerprints, strict=True) if fp not in known]
+        return kept, self._observe({fp for fp in fingerprints if fp not in known})
+
+    def _observe(self, fingerprints: set[str]) -> list[str]:
         self._articles += 1
         learned = []
-        for fp in {fingerprint(p) for p in paragraphs}:
+        for fp in fingerprints:
             self._counts[fp] += 1
             count = self._counts[fp]
             if (
