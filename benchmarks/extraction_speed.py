@@ -104,10 +104,9 @@ def process_page(
     result = clean_body(item.get("body_html"), SITE_RULES)
     paragraphs, removed = result.paragraphs, result.removed
     if repeated is not None:
-        kept = [p for p in paragraphs if not repeated.is_repeated(p)]
+        kept, _ = repeated.filter_and_observe(paragraphs)
         if len(kept) < len(paragraphs):
             removed["repeated"] += len(paragraphs) - len(kept)
-        repeated.observe(kept)
         paragraphs = kept
     item["body"] = join_paragraphs(paragraphs)
     item["boilerplate_removed"] = sum(removed.values())

@@ -86,3 +86,15 @@ def test_repeated_blocks_are_learned_across_articles() -> None:
     assert len(learned) == 1
     assert detector.is_repeated(promo)
     assert not detector.is_repeated("Unique paragraph number 1.")
+
+
+def test_filter_and_observe_is_is_repeated_then_observe() -> None:
+    """The pipeline's one-pass form decides and learns exactly as the two-step form."""
+    one, two = RepeatedBlocks(min_articles=2, min_share=0.3), RepeatedBlocks(2, 0.3)
+    promo, other = "Listen to our podcast!", "Follow us on Telegram."
+    articles = [[f"Story {i}.", promo, other if i % 2 else "x", promo] for i in range(6)]
+    for paragraphs in articles:
+        kept = [p for p in paragraphs if not two.is_repeated(p)]
+        learned = two.observe(kept)
+        assert one.filter_and_observe(paragraphs) == (kept, learned)
+    assert one.known == two.known and one.known

@@ -75,10 +75,10 @@ class BoilerplatePipeline(ArticlePipeline):
         paragraphs = result.paragraphs
         removed = result.removed
         if self.repeated is not None:
-            kept = [p for p in paragraphs if not self.repeated.is_repeated(p)]
+            kept, learned = self.repeated.filter_and_observe(paragraphs)
             if len(kept) < len(paragraphs):
                 removed["repeated"] += len(paragraphs) - len(kept)
-            for _ in self.repeated.observe(kept):
+            for _ in learned:
                 self.inc("learned_repeated_blocks")
             paragraphs = kept
         adapter["body"] = join_paragraphs(paragraphs)
