@@ -144,6 +144,8 @@ class PartitionedParquetWriter:
         self.partitions_touched: set[Partition] = set()
         self.rows_written = 0
         self._buffers: dict[Partition, _Buffer] = {}
+        # (site, date) already checked by safe_partition_dir; writes check again anyway.
+        self._safe_partitions: set[tuple[str, str]] = set()
         self._buffered_bytes = 0
         self._seq = 0
         self._lock = ArchiveLock(root, shared=True)
@@ -208,8 +210,11 @@ class PartitionedParquetWriter:
         if day is None:
             self.reject(item, "missing_published_at", response)
             return
+        site = adapter.get("site")
         try:
-            safe_partition_dir(self.root, adapter.get("site"), day)
+            if not (isinstance(site, str) and (site, day) in self._safe_partitions):
+                safe_partition_dir(self.root, site, day)  # resolves paths: once per partition
+                self._safe_partitions.add((site, day))
             row = item_to_row(item)
         except UnsafePathError as exc:
             self.reject(item, f"invalid_site: {exc}", response)
