@@ -63,6 +63,11 @@ ITEM_PIPELINES = {
     "newsarchive.pipelines.versioning.VersioningPipeline": 600,
 }
 
+# Items processed in parallel per response. Scrapy starts this many asyncio tasks for every
+# response (default 100); our callbacks yield at most one item (or a listing's ~19 requests)
+# and the pipelines are synchronous, so one is all the parallelism there is to have.
+CONCURRENT_ITEMS = 1
+
 SPIDER_MIDDLEWARES = {
     "newsarchive.middlewares.incremental.IncrementalMiddleware": 950,
 }
