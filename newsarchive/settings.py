@@ -15,6 +15,8 @@ COMMANDS_MODULE = "newsarchive.commands"
 NEWSARCHIVE_CONTACT = ""
 NEWSARCHIVE_USER_AGENT = "newsarchive/0.1 (+{contact})"
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "newsarchive.middlewares.offsite.StrictOffsiteMiddleware": 50,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newsarchive.middlewares.useragent.ContactUserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import http.client
 import json
 import re
@@ -695,6 +696,34 @@ def test_windows_1251_pages_decode_to_the_same_article(small_site, small_truth, 
     page = Selector(text=text)
     assert body_paragraphs(page) == article["body_paragraphs"]
     assert any(not p.isascii() for p in article["body_paragraphs"])
+
+
+def test_lying_charset_header_is_recoverable_from_the_bytes(small_site, small_truth):
+    from w3lib.encoding import html_to_unicode
+
+    from newsarchive.encoding import true_encoding
+
+    plan = only("wrong_charset")
+    garbled: Counter[str] = Counter()
+    with MirrorServer(small_site, faults=plan) as server:
+        for article in small_truth["articles"][:20]:
+            path = urlsplit(article["url"]).path
+            assert plan.servable_within(path) == 1
+            status, headers, body = fetch(server.base_url + path)
+            label = headers["content-type"]
+            assert status == 200 and label in (
+                "text/html; charset=utf-8",
+                "text/html; charset=windows-1251",
+            )
+            # Trusting the label, as HTTP says to, garbles the text of most pages ...
+            trusted, text = html_to_unicode(label, body)
+            if body_paragraphs(Selector(text=text)) != article["body_paragraphs"]:
+                garbled[label] += 1
+            # ... the bytes themselves tell the truth, for every page.
+            encoding = true_encoding(body, trusted) or trusted
+            page = Selector(text=body.decode(encoding))
+            assert body_paragraphs(page) == article["body_paragraphs"]
+    assert set(garbled) == {"text/html; charset=utf-8", "text/html; charset=windows-1251"}
 
 
 def test_lenient_parsers_still_read_malformed_html_and_broken_json_ld(small_site, small_truth):

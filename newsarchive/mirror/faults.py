@@ -28,6 +28,9 @@ Fault kinds (``KINDS``), with the pages they hit and the attempts they cover:
   windows-1251 lacks become character references, so the text is unchanged once decoded.
 - ``cp1251_meta`` (articles; every attempt) [*]: the same bytes as plain ``text/html``
   with no charset: only the meta tells.
+- ``wrong_charset`` (articles; every attempt) [*]: a charset header that lies: the
+  windows-1251 page labelled ``charset=utf-8``, or the UTF-8 page labelled
+  ``charset=windows-1251`` (the ``<meta charset>`` tells the truth).
 - ``wrong_type`` (articles; every attempt) [*]: the HTML as ``application/octet-stream`` or
   ``text/plain``; a client that sniffs mislabelled HTML, as browsers do, still reads it.
 - ``huge`` (articles; 1): the page padded to 20 MB (an HTML comment before ``</body>``).
@@ -81,6 +84,7 @@ KINDS = (
     "redirect_offsite",
     "cp1251_header",
     "cp1251_meta",
+    "wrong_charset",
     "wrong_type",
     "huge",
     "gzip_bomb",
@@ -98,7 +102,14 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "feed": (*TRANSPORT, "gzip_bomb", "empty", "xml_bomb"),
 }
 CORRECT_KINDS = frozenset(
-    {"cp1251_header", "cp1251_meta", "wrong_type", "malformed_html", "broken_jsonld"}
+    {
+        "cp1251_header",
+        "cp1251_meta",
+        "wrong_charset",
+        "wrong_type",
+        "malformed_html",
+        "broken_jsonld",
+    }
 )
 """Faults after which the page still counts as served correctly."""
 ALWAYS = frozenset({"redirect_loop", *CORRECT_KINDS})
@@ -426,6 +437,10 @@ def transform(kind: str, page: Page, rng: Random, base: str, path: str) -> Page 
         return Page(200, to_cp1251(page.body), cp1251, headers, "article")
     if kind == "cp1251_meta":
         return Page(200, to_cp1251(page.body), "text/html", headers, "article")
+    if kind == "wrong_charset":
+        if rng.random() < 0.5:
+            return Page(200, to_cp1251(page.body), "text/html; charset=utf-8", headers, "article")
+        return Page(200, page.body, "text/html; charset=windows-1251", headers, "article")
     if kind == "wrong_type":
         content_type = rng.choice(("application/octet-stream", "text/plain; charset=utf-8"))
         return Page(200, page.body, content_type, headers, "article")

@@ -8,7 +8,7 @@ Routes (all GET/HEAD; everything else is a 404 page):
 - ``/{YYYY}/{MM}/{DD}/{slug}-a{ID}``: the article; any other date or slug of a known ID is a
   301 to the canonical URL, an unknown ID a 404
 - ``/tag/{slug}`` (20 a page) and ``/tag/{slug}/{offset}``; ``/author/{slug}`` (latest 100)
-- ``/rss/all`` and ``/rss/{section}`` except business and ukraine-war
+- ``/rss/all`` and the documented ``/rss/{name}`` feeds (``templates.RSS_FEEDS``)
 - ``/sitemap/sitemap.xml`` (index), ``/sitemap/{YYYY}-{M}.xml``, ``/sitemap/newsmap.xml``
 - a trailing slash redirects (301) to the path without it
 """

@@ -9,14 +9,16 @@ archiving per article ID and counted skips.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -24,8 +26,13 @@ from twisted.python.failure import Failure
 from newsarchive.accounting import ReasonCounter, reason_key
 from newsarchive.cleaning.boilerplate import BoilerplateRules
 from newsarchive.dates import date_from_url
+from newsarchive.encoding import true_encoding
 from newsarchive.extract.base import ArticlePage, Listing
+from newsarchive.extract.feeds import FeedError, rss_entries, sitemap_entries
 from newsarchive.items import ArticleItem
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +48,11 @@ class SectionSpider(scrapy.Spider):
     * ``since``: ``YYYY-MM-DD``; stop paging a section once its listing is older, and skip
       older articles.
     * ``max_pages``: cap on listing pages fetched per section (the first page counts).
+    * ``feeds``: once the sections are done, also read the site's RSS feeds for articles
+      that no crawled section listed: ``1`` for all of ``feeds``, or comma-separated feed
+      names. Cheap enough for every hourly run.
+    * ``sitemaps``: ``1`` to also walk the site's sitemap index and its sitemaps, after the
+      sections (with ``since``, older monthly sitemaps are not fetched): a complete backfill.
     """
 
     site: ClassVar[str]
@@ -51,6 +63,8 @@ class SectionSpider(scrapy.Spider):
     boilerplate_rules: ClassVar[BoilerplateRules] = BoilerplateRules()
     first_page_size: ClassVar[int] = 19
     page_step: ClassVar[int] = 18
+    feeds: ClassVar[tuple[str, ...]] = ()
+    """The site's RSS feed names (``feed_url`` turns one into a URL)."""
 
     def __init__(
         self,
@@ -58,6 +72,8 @@ class SectionSpider(scrapy.Spider):
         sections: str | None = None,
         since: str | None = None,
         max_pages: str | int | None = None,
+        feeds: str | None = None,
+        sitemaps: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -72,12 +88,17 @@ class SectionSpider(scrapy.Spider):
         self.max_pages = int(max_pages) if max_pages not in (None, "") else None
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError("max_pages must be at least 1")
+        self.requested_feeds = _feed_names(feeds, self.feeds)
+        self.walk_sitemaps = _truthy(sitemaps)
+        self._discovery_started = False
         self.seen_article_ids: set[str] = set()
         # One bound-method object per callback, reused by every request. Scrapy caches its
         # per-callback source inspection in a weak-keyed dict; a fresh bound method per
         # request would be inspected (inspect.getsource + ast.parse) for every response.
         self._parse_section = self.parse_section
         self._parse_article = self.parse_article
+        self._parse_feed = self.parse_feed
+        self._parse_sitemap = self.parse_sitemap
         self._on_failure = self.on_failure
 
     # --- site hooks ------------------------------------------------------------------------
@@ -90,6 +111,13 @@ class SectionSpider(scrapy.Spider):
 
     def section_url(self, section: str) -> str:
         return f"{self.base_url}/{section}"
+
+    def feed_url(self, feed: str) -> str:
+        return f"{self.base_url}/rss/{feed}"
+
+    def sitemap_index_url(self) -> str | None:
+        """The sitemap index (``None``: the site has none)."""
+        return None
 
     # --- crawling -------------------------------------------------------------------------
 
@@ -117,11 +145,103 @@ class SectionSpider(scrapy.Spider):
                 cb_kwargs={"section": section, "page": 1, "offset": 0, "step": None},
             )
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.start_discovery, signal=signals.spider_idle)
+        return spider
+
+    def start_discovery(self) -> None:
+        """Once the sections are done, read the feeds and sitemaps (if asked to).
+
+        Afterwards, not alongside: an article the sections list is then always requested
+        from its listing, and gets its section from it. The feeds and sitemaps only add what
+        no crawled section listed, so which source finds an article never depends on timing.
+        """
+        if self._discovery_started:
+            return
+        self._discovery_started = True
+        requests = list(self.discovery_requests())
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        for feed in self.requested_feeds:
+            section = self.section_aliases.get(feed, feed)
+            yield scrapy.Request(
+                self.feed_url(feed),
+                callback=self._parse_feed,
+                errback=self._on_failure,
+                cb_kwargs={"section": section if section in self.sections else None},
+                meta={"newsarchive_kind": "feed"},
+            )
+        index = self.sitemap_index_url() if self.walk_sitemaps else None
+        if self.walk_sitemaps and index is None:
+            self.skipped.count("no_sitemap", f"{self.name} knows no sitemap index")
+        if index:
+            yield scrapy.Request(
+                index,
+                callback=self._parse_sitemap,
+                errback=self._on_failure,
+                meta={"newsarchive_kind": "feed"},
+            )
+
+    def parse_feed(self, response: Response, section: str | None) -> Iterator[scrapy.Request]:
+        """An RSS/Atom feed: request its articles (the feed's own section, if it is one)."""
+        try:
+            entries = rss_entries(response.body)
+        except FeedError as error:
+            yield from self.retry_or_fail(response.request, error.reason)
+            return
+        self.crawler.stats.inc_value("newsarchive/feeds/entries", len(entries))
+        for entry in entries:
+            yield from self._discovered(entry.url, section)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        """A sitemap index (request its sitemaps, newest first, none older than ``since``)
+        or a sitemap (request its articles)."""
+        try:
+            sitemap = sitemap_entries(response.body)
+        except FeedError as error:
+            yield from self.retry_or_fail(response.request, error.reason)
+            return
+        stats = self.crawler.stats
+        for url in sitemap.sitemaps:
+            month = sitemap_month(url)
+            if self.since and month and month < (self.since.year, self.since.month):
+                stats.inc_value("newsarchive/feeds/sitemaps_before_since")
+                continue
+            yield scrapy.Request(
+                url,
+                callback=self._parse_sitemap,
+                errback=self._on_failure,
+                meta={"newsarchive_kind": "feed"},
+            )
+        stats.inc_value("newsarchive/feeds/entries", len(sitemap.urls))
+        for entry in sitemap.urls:
+            yield from self._discovered(entry.url, None)
+
+    def _discovered(self, url: str, section: str | None) -> Iterator[scrapy.Request]:
+        """An article link from a feed or sitemap: off-site and pre-``since`` links skipped."""
+        if not self.allowed_url(url):
+            self.skipped.count("offsite_link", url)
+            return
+        day = date_from_url(url)
+        if self.since and day and day < self.since:
+            return
+        yield from self.article_request(url, section)
+
+    def allowed_url(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith(f".{d}") for d in self.allowed_domains)
+
     def parse_section(
         self, response: Response, section: str, page: int, offset: int, step: int | None
     ) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
-        html = as_html(response)
+        html = self.as_text(response)
         if html is None:
             yield from self.retry_or_fail(response.request, "listing_not_html")
             return
@@ -170,7 +290,7 @@ class SectionSpider(scrapy.Spider):
             priority=-1,
         )
 
-    def article_request(self, url: str, section: str) -> Iterator[scrapy.Request]:
+    def article_request(self, url: str, section: str | None) -> Iterator[scrapy.Request]:
         """One request per article ID per run, whatever URL variants the listings use."""
         article_id = self.article_id(url)
         if article_id is None:
@@ -195,10 +315,10 @@ class SectionSpider(scrapy.Spider):
     def article_id(self, url: str) -> str | None:
         raise NotImplementedError
 
-    def parse_article(self, response: Response, section: str) -> Iterator[Any]:
+    def parse_article(self, response: Response, section: str | None) -> Iterator[Any]:
         if response.status == 304:  # conditional revisit: the archived version is current
             return
-        html = as_html(response)
+        html = self.as_text(response)
         if html is None or not html.text.strip():
             yield from self.retry_or_fail(response.request, "empty_or_binary_page")
             return
@@ -222,6 +342,33 @@ class SectionSpider(scrapy.Spider):
             http_etag=_header(response, b"ETag"),
             http_last_modified=_header(response, b"Last-Modified"),
         )
+
+    def as_text(self, response: Response) -> TextResponse | None:
+        """The response as HTML text (see ``as_html``), decoded with the encoding its bytes
+        are really in when the server's label is wrong (counted, logged once)."""
+        html = as_html(response)
+        if html is None:
+            return None
+        encoding = true_encoding(html.body, html.encoding)
+        if encoding is None:
+            return html
+        self.corrected.count(
+            f"{reason_key(html.encoding)}_to_{reason_key(encoding)}",
+            html.url,
+            level=logging.INFO,
+        )
+        return html.replace(encoding=encoding)
+
+    @property
+    def corrected(self) -> ReasonCounter:
+        if not hasattr(self, "_corrected"):
+            self._corrected = ReasonCounter(
+                self.crawler.stats,
+                "newsarchive/charset_corrected",
+                logger,
+                "Decoded a page in another encoding than its label",
+            )
+        return self._corrected
 
     # --- failures -------------------------------------------------------------------------
 
@@ -321,6 +468,26 @@ def looks_truncated(text: str) -> bool:
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _truthy(value: str | None) -> bool:
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on", "all")
+
+
+def _feed_names(value: str | None, known: tuple[str, ...]) -> list[str]:
+    """``-a feeds=``: ``1``/``all`` for every feed of the site, else the names given."""
+    if not value or value.strip().lower() in ("0", "false", "no", "off"):
+        return []
+    return list(known) if _truthy(value) else _split(value)
+
+
+_SITEMAP_MONTH = re.compile(r"(\d{4})-(\d{1,2})\.xml(?:\.gz)?$")
+
+
+def sitemap_month(url: str) -> tuple[int, int] | None:
+    """(year, month) of a monthly sitemap named ``.../{YYYY}-{M}.xml``; else None."""
+    match = _SITEMAP_MONTH.search(urlsplit(url).path)
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -62,6 +62,13 @@ class MoscowTimesSpider(SectionSpider):
     section_aliases = {"in-depth": "features"}
     local_timezone = "Europe/Moscow"
     boilerplate_rules = SITE_RULES
+    feeds = ("all", "news", "opinion", "city", "meanwhile", "podcasts", "in-depth", "arts-and-life")
+    sitemap_host = "https://static.themoscowtimes.com"
+
+    def sitemap_index_url(self) -> str:
+        # The real site serves its sitemaps from a static host; a mirror serves them itself.
+        host = self.sitemap_host if self.base_url == self.default_base_url else self.base_url
+        return f"{host}/sitemap/sitemap.xml"
 
     def parse_listing_page(self, response: Response) -> Listing:
         return moscowtimes.parse_listing(response.text, response.url)
