@@ -6,8 +6,14 @@ from __future__ import annotations
 import random
 
 import pytest
+from lxml import html as lxml_html
 
-from newsarchive.cleaning.boilerplate import BoilerplateRules, _selector_needs, clean_body
+from newsarchive.cleaning.boilerplate import (
+    BoilerplateRules,
+    _selector_needs,
+    _TreeSummary,
+    clean_body,
+)
 from newsarchive.spiders.moscowtimes import SITE_RULES
 
 SELECTORS = {
@@ -48,7 +54,8 @@ def random_html(rnd: random.Random, depth: int = 0) -> str:
 
 def without_prefilter(rules: BoilerplateRules) -> BoilerplateRules:
     plain = BoilerplateRules(rules.selectors, rules.text_rules, rules.use_generic)
-    plain._selector_needs = [None] * len(plain._selector_needs)
+    for rule in plain._selector_rules:
+        rule.needs = None
     return plain
 
 
@@ -74,15 +81,16 @@ def test_prefilter_never_changes_the_result(rules: BoilerplateRules) -> None:
     assert removed > 100  # the rules do fire on these trees
 
 
-def test_prefilter_skips_selectors_that_cannot_match(monkeypatch: pytest.MonkeyPatch) -> None:
-    ran: list[str] = []
-    rules = BoilerplateRules({"promo": ".promo", "attr": "[data-x!=one]"}, use_generic=False)
-    rules.selector_xpaths = [
-        (name, lambda root, name=name, xpath=xpath: ran.append(name) or xpath(root))
-        for name, xpath in rules.selector_xpaths
-    ]
-    clean_body("<div><p>Text</p></div>", rules)
-    assert ran == ["site:attr"]  # [a!=v] matches elements without the attribute
+def test_only_members_that_can_match_are_evaluated() -> None:
+    rules = BoilerplateRules({"promo": ".promo, aside", "attr": "[data-x!=one]"}, use_generic=False)
+    promo, attr = rules._selector_rules
+    assert attr.needs == [(None, ())]  # [a!=v] matches elements without the attribute too
+    root = lxml_html.fragment_fromstring("<div><p>Text</p><aside>x</aside></div>")
+    summary = _TreeSummary(root)
+    assert [summary.may_match(need) for need in promo.needs] == [False, True]
+    assert [e.tag for e in promo.select(root, summary)] == ["aside"]
+    assert list(promo._by_members) == [(1,)]  # the union of the live member only
+    assert [e.tag for e in attr.select(root, summary)] == ["div", "p", "aside"]
 
 
 def test_needs_of_unknown_selectors_are_unknown() -> None:

@@ -15,6 +15,7 @@ from newsarchive.cleaning.boilerplate import (
     TextRule,
     required_literals,
     text_rule,
+    top_level_branches,
 )
 from newsarchive.spiders.moscowtimes import SITE_RULES
 
@@ -117,3 +118,24 @@ def test_prefilter_never_changes_the_matching_rule(rules: BoilerplateRules) -> N
 def test_trap_characters_still_match() -> None:
     rules = BoilerplateRules(text_rules=(text_rule("t", r"\bwe use cookies\b"),))
     assert rules.matching_text_rule("We u\u017fe coo\u212aies here") is not None
+
+
+@pytest.mark.parametrize(
+    ("regex", "expected"),
+    [
+        ("a|b", ["a", "b"]),
+        ("(a|b)c", ["(a|b)c"]),
+        ("[|]|x", ["[|]", "x"]),
+        (r"\|a|b", [r"\|a", "b"]),
+        ("[]|]|y", ["[]|]", "y"]),
+        ("[^]|]|z", ["[^]|]", "z"]),
+        ("(?i)a|b", ["(?i)a|b"]),  # a global inline flag belongs to every branch
+        (r"(a)\1|b", [r"(a)\1|b"]),  # group numbers would shift
+    ],
+)
+def test_top_level_branches(regex: str, expected: list[str]) -> None:
+    assert [b.pattern for b in top_level_branches(re.compile(regex, re.I))] == expected
+    assert all(
+        b.flags == re.compile(regex, re.I).flags
+        for b in top_level_branches(re.compile(regex, re.I))
+    )

@@ -149,6 +149,66 @@ def _required(items: Any) -> frozenset[str] | None:
     return max(useful, key=lambda c: (min(map(len, c)), -len(c)), default=None)
 
 
+def _is_anchored(pattern: re.Pattern[str]) -> bool:
+    """Whether the pattern as a whole starts with ``^`` (and only matches at position 0)."""
+    if pattern.flags & re.MULTILINE:
+        return False
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:
+        return False
+    return bool(parsed) and parsed[0] == (_constants.AT, _constants.AT_BEGINNING)
+
+
+def _union_at_start(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that matches at position 0 iff one of these anchored patterns does; None
+    if they cannot be combined (different flags, group references, inline global flags)."""
+    if len(patterns) < 2 or len({p.flags for p in patterns}) != 1:
+        return None
+    if any(re.search(r"\\\d|\(\?P=|\(\?\(", p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
+
+
+def top_level_branches(pattern: re.Pattern[str]) -> list[re.Pattern[str]]:
+    """The pattern's top-level alternatives as patterns of their own (found anywhere iff the
+    pattern is), or just the pattern when it has one or cannot be split safely."""
+    source = pattern.pattern
+    if pattern.flags & re.VERBOSE or re.search(r"\\\d|\(\?P=|\(\?\(|^\(\?[a-zA-Z]+\)", source):
+        return [pattern]
+    pieces, start, depth, in_class, i = [], 0, 0, False, 0
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]" or source[i - 1] == "["
+        elif char == "[":
+            in_class = True
+            if source.startswith("[^]", i) or source.startswith("[]", i):
+                i += 2 if source[i + 1] == "]" else 3
+                continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            pieces.append(source[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(source[start:])
+    if len(pieces) < 2:
+        return [pattern]
+    try:
+        return [re.compile(piece, pattern.flags) for piece in pieces]
+    except re.error:
+        return [pattern]
+
+
 @dataclass(frozen=True)
 class TextRule:
     name: str
@@ -163,18 +223,6 @@ class TextRule:
         if required is not None:  # "advert" present is implied by "advertisement" present
             required = frozenset(a for a in required if not any(b in a != b for b in required))
         object.__setattr__(self, "literals", None if required is None else tuple(sorted(required)))
-
-    def matches(self, text: str, lowered: str | None) -> bool:
-        """``pattern.search(text)``; ``lowered`` (text.lower(), or None when the text holds a
-        case-fold trap) lets most texts fail on the literal prefilter first."""
-        literals = self.literals
-        if lowered is not None and literals is not None:
-            for literal in literals:
-                if literal in lowered:
-                    break
-            else:
-                return False
-        return self.pattern.search(text) is not None
 
 
 def text_rule(name: str, regex: str, *, takes_next_link: bool = False) -> TextRule:
@@ -238,28 +286,66 @@ GENERIC_TEXT_RULES: tuple[TextRule, ...] = (
 _Need = tuple[str | None, tuple[tuple[str, str], ...]]
 
 
-def _selector_needs(css: str) -> list[_Need] | None:
-    """Necessary conditions for a CSS selector group to match anything, one per selector.
+class _SelectorRule:
+    """One named selector group: its XPath, and the XPath of just the members that can
+    match a given tree.
 
-    Each element a selector matches has its tag and, for every ``.class``, ``#id`` and
-    ``[attr op value]`` test, that attribute with the value as a substring; for a
-    combinator, both sides' elements exist. So a tree that has no element with the tag,
-    or no such attribute value anywhere, cannot match, and its XPath walk is skipped.
-    None (always run the XPath) for anything not understood.
+    cssselect turns ``a, .b, [c]`` into a union of one ``descendant-or-self::`` path per
+    member, and libxml2 walks the tree once per member. Each member has necessary
+    conditions (``_member_needs``): the tag of the element it matches and, for every
+    ``.class``, ``#id`` and ``[attr op value]`` test, that attribute with the value as a
+    substring. A member whose needs are absent from the tree selects nothing, so the union
+    of the other members selects exactly the same nodes, in fewer walks (none at all when
+    no member can match).
     """
-    try:
+
+    __slots__ = ("_by_members", "members", "name", "needs", "xpath")
+
+    def __init__(self, name: str, css: str, translator: GenericTranslator) -> None:
+        self.name = name
         selectors = cssselect_parse(css)
-    except Exception:
+        self.members = [
+            translator.selector_to_xpath(s, _PREFIX, translate_pseudo_elements=True)
+            for s in selectors
+        ]
+        self.xpath = etree.XPath(" | ".join(self.members))  # = translator.css_to_xpath(css)
+        needs = [_member_needs(s) for s in selectors]
+        self.needs: list[_Need] | None = None if None in needs else needs  # type: ignore[assignment]
+        self._by_members: dict[tuple[int, ...], etree.XPath] = {}
+
+    def select(self, root: etree._Element, summary: _TreeSummary) -> list[etree._Element]:
+        """``self.xpath(root)``, evaluating only the members that can match."""
+        if self.needs is None:
+            return self.xpath(root)
+        live = tuple(i for i, need in enumerate(self.needs) if summary.may_match(need))
+        if not live:
+            return []
+        if len(live) == len(self.members):
+            return self.xpath(root)
+        xpath = self._by_members.get(live)
+        if xpath is None:
+            xpath = self._by_members[live] = etree.XPath(" | ".join(self.members[i] for i in live))
+        return xpath(root)
+
+
+_PREFIX = "descendant-or-self::"
+
+
+def _member_needs(selector: Any) -> _Need | None:
+    """Necessary conditions for one parsed selector to match an element of a tree
+    (see ``_SelectorRule``); None for anything not understood."""
+    tags: list[str] = []
+    attrs: list[tuple[str, str]] = []
+    if not _collect_needs(selector.parsed_tree, tags, attrs):
         return None
-    needs: list[_Need] = []
-    for selector in selectors:
-        tags: list[str] = []
-        attrs: list[tuple[str, str]] = []
-        if not _collect_needs(selector.parsed_tree, tags, attrs):
-            return None
-        # Only the matched (rightmost) element's tag is kept; the others' tests still hold.
-        needs.append((tags[-1] if tags and tags[-1] != "*" else None, tuple(attrs)))
-    return needs
+    # Only the matched (rightmost) element's tag is kept; the others' tests still hold.
+    return (tags[-1] if tags and tags[-1] != "*" else None, tuple(attrs))
+
+
+def _selector_needs(css: str) -> list[_Need] | None:
+    """The needs of each selector of a group (None if any is not understood)."""
+    needs = [_member_needs(s) for s in cssselect_parse(css)]
+    return None if None in needs else needs  # type: ignore[return-value]
 
 
 def _collect_needs(node: Any, tags: list[str], attrs: list[tuple[str, str]]) -> bool:
@@ -296,7 +382,7 @@ class _TreeSummary:
     __slots__ = ("_elements", "_values", "tags")
 
     def __init__(self, root: etree._Element) -> None:
-        self._elements = [e for e in root.iter() if isinstance(e.tag, str)]
+        self._elements = list(root.iter(etree.Element))  # elements only, no comments
         self.tags = {e.tag for e in self._elements}
         self._values: dict[str, str | None] = {}
 
@@ -307,20 +393,16 @@ class _TreeSummary:
             self._values[attribute] = "\0".join(found) if found else None
         return self._values[attribute]
 
-    def may_match(self, needs: list[_Need] | None) -> bool:
-        """False only if no selector of the group can match anything in the tree."""
-        if needs is None:
-            return True
-        for tag, attrs in needs:
-            if tag is not None and tag not in self.tags:
-                continue
-            for attribute, value in attrs:
-                present = self.values(attribute)
-                if present is None or value not in present:
-                    break
-            else:
-                return True
-        return False
+    def may_match(self, need: _Need) -> bool:
+        """False only if no element of the tree can have what the selector needs."""
+        tag, attrs = need
+        if tag is not None and tag not in self.tags:
+            return False
+        for attribute, value in attrs:
+            present = self.values(attribute)
+            if present is None or value not in present:
+                return False
+        return True
 
 
 @dataclass
@@ -336,25 +418,62 @@ class BoilerplateRules:
         named = [(f"site:{name}", css) for name, css in self.selectors.items()]
         if self.use_generic:
             named = [*GENERIC_SELECTORS.items(), *named]
-        self.selector_xpaths = [
-            (name, etree.XPath(translator.css_to_xpath(css, prefix="descendant-or-self::")))
-            for name, css in named
-        ]
-        self._selector_needs = [_selector_needs(css) for _, css in named]
+        self._selector_rules = [_SelectorRule(name, css, translator) for name, css in named]
+        self.selector_xpaths = [(rule.name, rule.xpath) for rule in self._selector_rules]
         self._text_rules = (*self.text_rules, *(GENERIC_TEXT_RULES if self.use_generic else ()))
-        self._rule_checks = tuple((r, r.literals, r.pattern.search) for r in self._text_rules)
+        # Each rule's top-level alternatives are checked on their own: per paragraph the
+        # literals of all of them are looked for once, only alternatives with a literal
+        # present run, and those without literals that are anchored at the start
+        # ("^(once|monthly|...)$") are tried together first.
+        pieces: list[tuple[int, re.Pattern[str], frozenset[str] | None]] = []
+        for index, rule in enumerate(self._text_rules):
+            for branch in top_level_branches(rule.pattern):
+                required = required_literals(branch)
+                pieces.append((index, branch, None if required is None else frozenset(required)))
+        anchored = [i for i, (_, b, lits) in enumerate(pieces) if lits is None and _is_anchored(b)]
+        self._anchored_gate = _union_at_start([pieces[i][1] for i in anchored])
+        if self._anchored_gate is None:
+            anchored = []
+        self._pieces = [(index, branch.search) for index, branch, _ in pieces]
+        self._gated = frozenset(anchored)
+        self._always = frozenset(
+            i for i, (_, _, lits) in enumerate(pieces) if lits is None and i not in self._gated
+        )
+        self._by_literal: dict[str, list[int]] = {}
+        for i, (_, _, lits) in enumerate(pieces):
+            for literal in lits or ():
+                self._by_literal.setdefault(literal, []).append(i)
 
     def matching_text_rule(self, text: str) -> TextRule | None:
         """The first rule whose pattern is found in ``text`` (rule order decides)."""
-        # TextRule.matches, inlined: this runs for every paragraph of every article.
-        lowered = text.lower() if text.isascii() or not _CASE_FOLD_TRAP.search(text) else None
-        for rule, literals, search in self._rule_checks:
-            if lowered is not None and literals is not None:
-                for literal in literals:
-                    if literal in lowered:
-                        break
-                else:
-                    continue
+        if not text.isascii() and _CASE_FOLD_TRAP.search(text):  # no prefilters: see above
+            for rule in self._text_rules:
+                if rule.pattern.search(text):
+                    return rule
+            return None
+        lowered = text.lower()
+        candidates = set(self._always)
+        for literal, pieces in self._by_literal.items():
+            if literal in lowered:
+                candidates.update(pieces)
+        if self._gated and self._anchored_gate.match(text) is not None:  # type: ignore[union-attr]
+            candidates.update(self._gated)
+        # Pieces are in rule order, so the first piece found belongs to the first rule found.
+        for i in sorted(candidates):
+            index, search = self._pieces[i]
+            if search(text) is not None:
+                return self._text_rules[index]
+        return None
+        lowered = text.lower()
+        present = {literal for literal in self._literals if literal in lowered}
+        gate = self._anchored_gate
+        gate_open = gate is None or gate.match(text) is not None
+        for rule, literals, search, gated in self._rule_checks:
+            if literals is not None:
+                if not present or present.isdisjoint(literals):
+                    continue  # none of the literals every match contains
+            elif gated and not gate_open:
+                continue  # no anchored rule matches at the start
             if search(text) is not None:
                 return rule
         return None
@@ -399,7 +518,9 @@ def _drop(element: etree._Element) -> None:
 def _inline_text(element: etree._Element) -> str:
     if not isinstance(element.tag, str):  # comment or processing instruction
         return ""
-    return element.text_content()
+    # = element.text_content() (XPath string(): every descendant text node), without
+    # compiling and running an XPath per inline element.
+    return "".join(element.itertext())
 
 
 def _paragraphs(root: etree._Element) -> list[_Paragraph]:
@@ -407,9 +528,11 @@ def _paragraphs(root: etree._Element) -> list[_Paragraph]:
     out: list[_Paragraph] = []
 
     def flush(parts: list[str], element: etree._Element, link_chars: int) -> None:
-        text = _squash("".join(parts))
-        if text:
-            out.append(_Paragraph(text, element, link_chars >= len(text.replace(" ", "")) > 0))
+        joined = "".join(parts)
+        if not joined or joined.isspace():  # most flushes: the newlines between blocks
+            return
+        text = _squash(joined)
+        out.append(_Paragraph(text, element, link_chars >= len(text.replace(" ", "")) > 0))
 
     def walk(element: etree._Element) -> None:
         parts = [element.text or ""]
@@ -459,10 +582,9 @@ def clean_body(html: str | None, rules: BoilerplateRules) -> BodyResult:
         return BodyResult([], removed)
 
     summary = _TreeSummary(root)
-    for (name, xpath), needs in zip(rules.selector_xpaths, rules._selector_needs, strict=True):
-        if not summary.may_match(needs):
-            continue  # nothing in the tree has what the selector needs: no match
-        matches = xpath(root)
+    for selector_rule in rules._selector_rules:
+        name = selector_rule.name
+        matches = selector_rule.select(root, summary)
         dropped: set[etree._Element] = set()
         for element in matches:
             if element is root or any(a in dropped for a in element.iterancestors()):
