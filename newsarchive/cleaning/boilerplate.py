@@ -317,18 +317,33 @@ class _SelectorRule:
         """``self.xpath(root)``, evaluating only the members that can match."""
         if self.needs is None:
             return self.xpath(root)
-        live = tuple(i for i, need in enumerate(self.needs) if summary.may_match(need))
+        tags, values = summary.tags, summary.values
+        live = []
+        for i, (tag, attrs) in enumerate(self.needs):  # summary.may_match, inlined
+            if tag is not None and tag not in tags:
+                continue
+            for attribute, value in attrs:
+                present = values(attribute)
+                if present is None or value not in present:
+                    break
+            else:
+                live.append(i)
         if not live:
             return []
         if len(live) == len(self.members):
             return self.xpath(root)
-        xpath = self._by_members.get(live)
+        key = tuple(live)
+        xpath = self._by_members.get(key)
         if xpath is None:
-            xpath = self._by_members[live] = etree.XPath(" | ".join(self.members[i] for i in live))
+            if len(self._by_members) >= _MAX_MEMBER_SUBSETS:
+                return self.xpath(root)  # same nodes, more walks; bounded memory
+            xpath = self._by_members[key] = etree.XPath(" | ".join(self.members[i] for i in key))
         return xpath(root)
 
 
 _PREFIX = "descendant-or-self::"
+# Compiled member subsets kept per selector rule (a page has few distinct ones).
+_MAX_MEMBER_SUBSETS = 256
 
 
 def _member_needs(selector: Any) -> _Need | None:
