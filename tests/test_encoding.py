@@ -8,7 +8,7 @@ import pytest
 
 from newsarchive.encoding import true_encoding
 
-TEXT = "Москва — the “Kremlin” said on Monday. Don’t panic."
+TEXT = "Москва — the \u201cKremlin\u201d said on Monday. Don\u2019t panic."
 
 
 def page(charset: str) -> str:

@@ -52,7 +52,9 @@ def test_faulty_mirror(tmp_path: Path) -> None:
     article_paths = [urlsplit(a["url"]).path for a in truth["articles"]]
     first_paths = article_paths + [f"/rss/{feed}" for feed in MoscowTimesSpider.feeds]
     first_paths.append("/sitemap/sitemap.xml")  # and the monthly sitemaps, of article dates:
-    first_paths += {"/sitemap/{}-{}.xml".format(*map(int, p.split("/")[1:3])) for p in article_paths}
+    first_paths += {
+        "/sitemap/{}-{}.xml".format(*map(int, p.split("/")[1:3])) for p in article_paths
+    }
     first_faults = {plan.fault_for(path, 1) for path in first_paths} - {None}
     assert len(first_faults) >= 18 and {"xml_bomb", "wrong_charset"} <= first_faults, first_faults
     assert first_faults <= faults_served, first_faults - faults_served
