@@ -844,3 +844,15 @@ def test_cli_fault_flags(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_latency_delays_site_answers_not_admin_ones(small_site):
+    import time
+
+    with MirrorServer(small_site, latency=0.3) as server:
+        started = time.monotonic()
+        assert fetch(server.base_url + "/news")[0] == 200
+        assert time.monotonic() - started >= 0.3
+        started = time.monotonic()
+        assert fetch(server.base_url + "/__mirror__/requests")[0] == 200
+        assert time.monotonic() - started < 0.3

@@ -40,6 +40,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ground-truth", type=Path, help="write the ground truth JSON here")
     parser.add_argument("--quiet", action="store_true", help="print nothing but the base URL")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="wait this long before every answer, as a real site's round trip would",
+    )
     faults = parser.add_argument_group("fault injection (see newsarchive.mirror.faults)")
     faults.add_argument(
         "--faults", metavar="KINDS", help="'all' or a comma-separated list of fault kinds"
@@ -77,7 +83,14 @@ def main(argv: list[str] | None = None) -> int:
             slow_seconds=args.slow_seconds,
             hostile_rate=args.hostile_rate,
         )
-    server = MirrorServer(site, args.host, args.port, faults=plan, verbose=args.verbose)
+    server = MirrorServer(
+        site,
+        args.host,
+        args.port,
+        faults=plan,
+        verbose=args.verbose,
+        latency=args.latency_ms / 1000,
+    )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

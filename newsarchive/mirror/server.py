@@ -79,9 +79,13 @@ class MirrorServer:
         *,
         faults: FaultPlan | None = None,
         verbose: bool = False,
+        latency: float = 0.0,
     ) -> None:
         self.site = site
         self.faults = faults
+        self.latency = latency
+        """Seconds every site request waits before its answer: a real site's round trip and
+        render time, for benchmarks where a loopback mirror would otherwise answer at once."""
         self.verbose = verbose
         self.on_advance: list[Callable[[MirrorServer], None]] = []
         """Called after every ``advance()`` (the CLI rewrites its ground-truth file)."""
@@ -237,6 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith(ADMIN):
             self._admin(self.command, b"")
             return
+        if mirror.latency:
+            time.sleep(mirror.latency)
         conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
         entry: dict[str, Any] = {
             "method": self.command,
