@@ -139,3 +139,36 @@ def test_top_level_branches(regex: str, expected: list[str]) -> None:
         b.flags == re.compile(regex, re.I).flags
         for b in top_level_branches(re.compile(regex, re.I))
     )
+
+
+def _random_regex(rnd: random.Random, depth: int = 0) -> str:
+    atoms = ["a", "b", "ab", r"\|", r"\(", "[|]", "[]a]", "[^]b]", r"[a\]|]", ".", r"\b", "^", "$"]
+    parts = []
+    for _ in range(rnd.randint(1, 3)):
+        roll = rnd.random()
+        if roll < 0.25 and depth < 2:
+            parts.append(f"({_random_regex(rnd, depth + 1)})")
+        elif roll < 0.35 and depth < 2:
+            parts.append(f"(?:{_random_regex(rnd, depth + 1)})?")
+        else:
+            parts.append(rnd.choice(atoms))
+        if rnd.random() < 0.3:
+            parts.append("|")
+    return "".join(parts)
+
+
+def test_top_level_branches_find_what_the_pattern_finds() -> None:
+    rnd = random.Random(11)
+    texts = ["", "a", "b", "ab", "ba", "|", "(", "]", "a|b", "x ab y", "b]a", "A B"]
+    split = 0
+    for _ in range(2000):
+        try:
+            pattern = re.compile(_random_regex(rnd), re.I)
+        except re.error:
+            continue
+        branches = top_level_branches(pattern)
+        split += len(branches) > 1
+        for text in texts:
+            found = any(b.search(text) for b in branches)
+            assert found == bool(pattern.search(text)), (pattern.pattern, text)
+    assert split > 300

@@ -186,10 +186,10 @@ def top_level_branches(pattern: re.Pattern[str]) -> list[re.Pattern[str]]:
             i += 2
             continue
         if in_class:
-            in_class = char != "]" or source[i - 1] == "["
-        elif char == "[":
+            in_class = char != "]"
+        elif char == "[":  # a "]" right after "[" or "[^" is a literal, not the end
             in_class = True
-            if source.startswith("[^]", i) or source.startswith("[]", i):
+            if source.startswith(("[]", "[^]"), i):
                 i += 2 if source[i + 1] == "]" else 3
                 continue
         elif char == "(":
@@ -478,19 +478,6 @@ class BoilerplateRules:
             index, search = self._pieces[i]
             if search(text) is not None:
                 return self._text_rules[index]
-        return None
-        lowered = text.lower()
-        present = {literal for literal in self._literals if literal in lowered}
-        gate = self._anchored_gate
-        gate_open = gate is None or gate.match(text) is not None
-        for rule, literals, search, gated in self._rule_checks:
-            if literals is not None:
-                if not present or present.isdisjoint(literals):
-                    continue  # none of the literals every match contains
-            elif gated and not gate_open:
-                continue  # no anchored rule matches at the start
-            if search(text) is not None:
-                return rule
         return None
 
 
