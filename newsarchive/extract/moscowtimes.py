@@ -133,7 +133,10 @@ def parse_article(html: str, url: str) -> ArticlePage | None:
     Reads the tree parsel parses (same parser, same selectors as ``Selector.css``) with
     precompiled queries: one walk for the head, the rest within ``article.article``.
     """
-    root = Selector(text=html).root
+    sel = Selector(text=html)
+    root = sel.root
+    if not isinstance(root, etree._Element):  # parsel read a JSON document
+        is_article_page(sel)  # raises, as the Selector queries always did on one
     index = PageIndex(root)
     articles = _ARTICLE(root)
     if not articles and not index.has_property("article:published_time"):
