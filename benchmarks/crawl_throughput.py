@@ -1,11 +1,16 @@
 """Crawl throughput and peak memory: ``scrapy crawl moscowtimes`` vs a bare Scrapy spider.
 
     python benchmarks/crawl_throughput.py [--articles 5000] [--seed 1] [--rounds 2]
+                                          [--latency-ms 0]
                                           [--budget-minutes 10]
 
 Starts ONE mirror (``python -m newsarchive.mirror --ground-truth ...``; writing the ground
 truth renders every article body once, so no crawl pays for the mirror's lazy generation),
-then crawls it alternately, each crawl a fresh process:
+then crawls it alternately, each crawl a fresh process. With ``--latency-ms`` the mirror
+waits that long before every answer, as a real site's round trip and render time would: with
+16 requests in flight the crawl is then bound by the site, not by the crawler's CPU, which is
+how a real crawl runs. At 0 (a loopback mirror answering at once) both crawls are CPU-bound,
+and the ratio is that of their CPU cost per page.
 
 * **bare**: ``benchmarks/bare_spider.py``, same requests, same pagination logic and request
   priorities, the project's Scrapy settings without any component of ours, no extraction;
@@ -61,10 +66,11 @@ STATS_START = re.compile(r"Dumping Scrapy stats:\s*$", re.M)
 class Mirror:
     """``python -m newsarchive.mirror`` in a subprocess, and its admin endpoints."""
 
-    def __init__(self, articles: int, seed: int, truth_path: Path) -> None:
+    def __init__(self, articles: int, seed: int, truth_path: Path, latency_ms: float) -> None:
         started = time.perf_counter()
         command = [sys.executable, "-m", "newsarchive.mirror", "--articles", str(articles)]
         command += ["--seed", str(seed), "--quiet", "--ground-truth", str(truth_path)]
+        command += ["--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(
             command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
@@ -228,16 +234,24 @@ def main(argv: list[str] | None = None) -> int:
         help="start another round only if it should end within this many minutes of the "
         "first crawl's start (10)",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="the mirror waits this long before every answer, as a real site's round trip "
+        "would (0: a loopback mirror answers at once, so both crawls are CPU-bound)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the logs and archives")
     args = parser.parse_args(argv)
 
     print(machine_note(), flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="newsarchive-bench-"))
-    mirror = Mirror(args.articles, args.seed, workdir / "ground-truth.json")
+    mirror = Mirror(args.articles, args.seed, workdir / "ground-truth.json", args.latency_ms)
     runs: list[dict[str, Any]] = []
     try:
         print(
-            f"mirror: {len(mirror.truth['articles'])} articles at {mirror.base_url}, ready in "
+            f"mirror: {len(mirror.truth['articles'])} articles at {mirror.base_url}, "
+            f"latency {args.latency_ms:g} ms, ready in "
             f"{mirror.startup_seconds:.0f} s (ground truth written, bodies rendered)",
             flush=True,
         )
