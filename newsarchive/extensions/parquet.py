@@ -291,8 +291,16 @@ class PartitionedParquetWriter:
 
         A write is mostly waiting for ``fsync`` (tens of ms on a busy disk), which releases
         the GIL: at the end of a run that touched a hundred days, writing them one after
-        the other would take longer than the crawl. Signals are sent from this thread.
+        the other would take longer than the crawl. A few batches' worth of tables at a
+        time, not all of them: a table costs as much memory as its buffer again. Signals
+        are sent from this thread.
         """
+        batch = WRITER_THREADS * 2
+        with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+            for start in range(0, len(partitions), batch):
+                self._flush_batch(pool, partitions[start : start + batch])
+
+    def _flush_batch(self, pool: ThreadPoolExecutor, partitions: list[Partition]) -> None:
         jobs: list[tuple[Partition, pa.Table, Path]] = []
         for partition in partitions:
             buffer = self._buffers.get(partition)
@@ -316,8 +324,7 @@ class PartitionedParquetWriter:
                 return exc
             return None
 
-        with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
-            outcomes = list(pool.map(write, jobs))
+        outcomes = list(pool.map(write, jobs))
         for (partition, _, path), error in zip(jobs, outcomes, strict=True):
             if error is not None:
                 self._write_failed(partition, error)
