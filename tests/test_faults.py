@@ -89,6 +89,7 @@ def test_faulty_mirror(tmp_path: Path) -> None:
     assert result.returncode == 1, manifest["failures"]
     assert any("failed for good" in f for f in manifest["failures"])
     print(
-        f"archived {len(archived)}/{len(truth['articles'])} in {elapsed:.0f}s; "
+        f"archived {len(archived)}/{len(truth['articles'])} in {elapsed:.0f}s, peak memory "
+        f"{manifest['peak_memory_bytes'] / 2**20:.0f} MiB; "
         f"failed {manifest['failed_pages']}; faults met {sorted(faults_served)}"
     )
