@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from twisted.internet import error as net
 
 from tests.conftest import run_crawl
 
@@ -112,3 +113,20 @@ def test_threshold_is_a_setting(bad_site: str, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.log[-3000:]
     assert result.manifest["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (net.TimeoutError("took longer than 30 seconds"), "timeout"),
+        (net.DNSLookupError("evil.invalid"), "dns_lookup_failed"),
+        (net.ConnectionRefusedError(), "connection_refused"),
+        (ZeroDivisionError(), "zerodivisionerror"),
+    ],
+)
+def test_failure_reasons_are_words_a_reader_knows(error: Exception, reason: str) -> None:
+    from twisted.python.failure import Failure
+
+    from newsarchive.spiders.base import failure_reason
+
+    assert failure_reason(Failure(error)) == reason

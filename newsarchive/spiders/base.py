@@ -442,7 +442,24 @@ def failure_reason(failure: Failure) -> str:
         return "ignored"
     if "cancel" in type(error).__name__.lower() or "max size" in message:
         return "too_large"
-    return reason_key(type(error).__name__)
+    name = type(error).__name__
+    return TRANSPORT_REASONS.get(name) or reason_key(name)
+
+
+# Reasons for the transport errors of Twisted and Scrapy, in words a reader of the manifest
+# knows; any other exception is named after its class.
+TRANSPORT_REASONS = {
+    "TimeoutError": "timeout",
+    "TCPTimedOutError": "timeout",
+    "DNSLookupError": "dns_lookup_failed",
+    "CannotResolveHostError": "dns_lookup_failed",
+    "ConnectionRefusedError": "connection_refused",
+    "ConnectionDone": "connection_lost",
+    "ConnectionLost": "connection_lost",
+    "ResponseFailed": "connection_lost",
+    "ResponseNeverReceived": "connection_lost",
+    "ResponseDataLossError": "truncated_page",
+}
 
 
 def as_html(response: Response) -> TextResponse | None:
