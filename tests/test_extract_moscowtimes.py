@@ -81,6 +81,14 @@ def test_not_an_article() -> None:
     assert parse_article("<html><body><form>Log in</form></body></html>", "https://x/y") is None
 
 
+def test_a_json_body_is_no_article_and_no_listing() -> None:
+    """An API error or a JSON placeholder where a page should be: nothing found, no
+    exception (parsel alone would read it as JSON and refuse every HTML query)."""
+    for body in ('{"error": "rate limited"}', "[1, 2, 3]"):
+        assert parse_article(body, "https://x/2026/01/01/a-a1") is None
+        assert parse_listing(body, "https://x/news").excerpts == []
+
+
 def test_broken_jsonld_is_counted_not_raised() -> None:
     html = (
         '<html><head><meta property="article:published_time" content="2026-01-01T10:00:00+03:00">'

@@ -62,7 +62,7 @@ def parse_listing(html: str, url: str) -> Listing:
     listing = Listing()
     if not html.strip():
         return listing
-    sel = Selector(text=html)
+    sel = Selector(text=html, type="html")
     scope = sel.css("section.cluster--section-articles") or sel
     seen: set[str] = set()
     excerpts = scope.css("div.article-excerpt-lead, div.article-excerpt-default")
@@ -98,12 +98,6 @@ def _int(value: str | None) -> int | None:
 # --- Article pages ---------------------------------------------------------------------------
 
 
-def is_article_page(sel: Selector) -> bool:
-    return bool(sel.css("article.article")) or bool(
-        sel.xpath('//meta[@property="article:published_time"]')
-    )
-
-
 # The selectors below, compiled once: parse_article runs for every article page.
 _ARTICLE = css_xpath("article.article")
 _HEADER = css_xpath("header.article__header")
@@ -133,10 +127,9 @@ def parse_article(html: str, url: str) -> ArticlePage | None:
     Reads the tree parsel parses (same parser, same selectors as ``Selector.css``) with
     precompiled queries: one walk for the head, the rest within ``article.article``.
     """
-    sel = Selector(text=html)
-    root = sel.root
-    if not isinstance(root, etree._Element):  # parsel read a JSON document
-        is_article_page(sel)  # raises, as the Selector queries always did on one
+    # Always as HTML: parsel would read a body that looks like JSON as JSON, and every
+    # query on it would raise instead of finding no article.
+    root = Selector(text=html, type="html").root
     index = PageIndex(root)
     articles = _ARTICLE(root)
     if not articles and not index.has_property("article:published_time"):
