@@ -228,10 +228,13 @@ class SectionSpider(scrapy.Spider):
         if not self.allowed_url(url):
             self.skipped.count("offsite_link", url)
             return
-        day = date_from_url(url)
-        if self.since and day and day < self.since:
-            return
-        yield from self.article_request(url, section)
+        if not self.before_since(url):
+            yield from self.article_request(url, section)
+
+    def before_since(self, url: str) -> bool:
+        """Whether the article URL is dated before ``since`` (never, without ``since``)."""
+        day = date_from_url(url) if self.since else None
+        return day is not None and day < self.since
 
     def allowed_url(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -254,17 +257,12 @@ class SectionSpider(scrapy.Spider):
             else:
                 stats.inc_value("newsarchive/listing/sections_exhausted")
             return
-        older = 0
         for excerpt in listing.excerpts:
-            day = date_from_url(excerpt.url)
-            if self.since and day and day < self.since:
-                older += 1
-                continue
-            yield from self.article_request(excerpt.url, section)
+            if not self.before_since(excerpt.url):
+                yield from self.article_request(excerpt.url, section)
         stats.inc_value("newsarchive/listing/excerpts", len(listing.excerpts))
 
-        last_day = date_from_url(listing.excerpts[-1].url)
-        if self.since and last_day and last_day < self.since:
+        if self.before_since(listing.excerpts[-1].url):
             stats.inc_value("newsarchive/listing/stopped_at_since")
             return
         if self.max_pages and page >= self.max_pages:
