@@ -15,17 +15,10 @@ from w3lib.html import replace_entities
 
 # Soft hyphen, zero-width space/non-joiner/joiner, word joiner, BOM, invisible separators,
 # LTR/RTL marks and embeddings: never meaningful in archived prose.
-_INVISIBLE = dict.fromkeys(
-    map(
-        ord,
-        "\u00ad\u200b\u200c\u200d\u2060\ufeff\u2061\u2062\u2063\u2064\u200e\u200f"
-        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
-    ),
-    None,
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b\u200c\u200d\u2060\ufeff\u2061\u2062\u2063\u2064\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069]"
 )
-# The same characters as a pattern: deleting them with ``sub`` is ~10x faster than
-# ``str.translate`` with a dict (which looks up every character of the text in Python).
-_INVISIBLE_RE = re.compile("[" + re.escape("".join(map(chr, _INVISIBLE))) + "]")
 # Control characters other than tab/newline (they break CSV/terminal output downstream).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WORDS = re.compile(r"\w+")
@@ -42,7 +35,7 @@ def clean_text(value: str | None) -> str | None:
     if value.isascii():  # no invisibles, already NFC: only controls and spaces to fix
         value = _CONTROL.sub(" ", value)
     else:
-        value = _INVISIBLE_RE.sub("", value)
+        value = _INVISIBLE.sub("", value)
         value = _CONTROL.sub(" ", value)
         value = unicodedata.normalize("NFC", value)
     # ``\s`` and ``str.split()`` know the same whitespace: runs -> one space, ends stripped.
