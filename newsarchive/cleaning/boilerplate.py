@@ -309,25 +309,14 @@ class _SelectorRule:
             for s in selectors
         ]
         self.xpath = etree.XPath(" | ".join(self.members))  # = translator.css_to_xpath(css)
-        needs = [_member_needs(s) for s in selectors]
-        self.needs: list[_Need] | None = None if None in needs else needs  # type: ignore[assignment]
+        self.needs = _selector_needs(selectors)
         self._by_members: dict[tuple[int, ...], etree.XPath] = {}
 
     def select(self, root: etree._Element, summary: _TreeSummary) -> list[etree._Element]:
         """``self.xpath(root)``, evaluating only the members that can match."""
         if self.needs is None:
             return self.xpath(root)
-        tags, values = summary.tags, summary.values
-        live = []
-        for i, (tag, attrs) in enumerate(self.needs):  # summary.may_match, inlined
-            if tag is not None and tag not in tags:
-                continue
-            for attribute, value in attrs:
-                present = values(attribute)
-                if present is None or value not in present:
-                    break
-            else:
-                live.append(i)
+        live = [i for i, need in enumerate(self.needs) if summary.may_match(need)]
         if not live:
             return []
         if len(live) == len(self.members):
@@ -357,9 +346,11 @@ def _member_needs(selector: Any) -> _Need | None:
     return (tags[-1] if tags and tags[-1] != "*" else None, tuple(attrs))
 
 
-def _selector_needs(css: str) -> list[_Need] | None:
-    """The needs of each selector of a group (None if any is not understood)."""
-    needs = [_member_needs(s) for s in cssselect_parse(css)]
+def _selector_needs(selectors: str | list[Any]) -> list[_Need] | None:
+    """The needs of each selector of a group, given as CSS or parsed (None if any is not
+    understood)."""
+    parsed = cssselect_parse(selectors) if isinstance(selectors, str) else selectors
+    needs = [_member_needs(s) for s in parsed]
     return None if None in needs else needs  # type: ignore[return-value]
 
 
