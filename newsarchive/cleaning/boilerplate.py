@@ -106,11 +106,10 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     is certain (e.g. a branch without an ASCII literal), and for a pattern anchored with
     ``^`` as a whole (the regex tries one position only): the regex then always runs.
     """
+    if _is_anchored(pattern):
+        return None
     try:
-        parsed = _parser.parse(pattern.pattern, pattern.flags)
-        if parsed and parsed[0] == (_constants.AT, _constants.AT_BEGINNING):
-            return None
-        return _required(parsed)
+        return _required(_parser.parse(pattern.pattern, pattern.flags))
     except Exception:  # an unexpected parse tree (another Python): just run the regex
         return None
 
@@ -215,14 +214,6 @@ class TextRule:
     pattern: re.Pattern[str]
     # Drop the paragraph after this one too if it is nothing but a link ("Also see:" + title).
     takes_next_link: bool = False
-    # Derived from ``pattern`` (see ``required_literals``); None: no prefilter.
-    literals: tuple[str, ...] | None = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        required = required_literals(self.pattern)
-        if required is not None:  # "advert" present is implied by "advertisement" present
-            required = frozenset(a for a in required if not any(b in a != b for b in required))
-        object.__setattr__(self, "literals", None if required is None else tuple(sorted(required)))
 
 
 def text_rule(name: str, regex: str, *, takes_next_link: bool = False) -> TextRule:
