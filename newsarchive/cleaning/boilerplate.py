@@ -148,6 +148,12 @@ def _required(items: Any) -> frozenset[str] | None:
     return max(useful, key=lambda c: (min(map(len, c)), -len(c)), default=None)
 
 
+# Back-references and conditionals (they refer to groups by number or name, so a pattern
+# cannot be cut into alternatives or glued to others), and leading inline global flags.
+_GROUP_REFERENCE = re.compile(r"\\\d|\(\?P=|\(\?\(")
+_GLOBAL_FLAGS = re.compile(r"\(\?[a-zA-Z]+\)")
+
+
 def _is_anchored(pattern: re.Pattern[str]) -> bool:
     """Whether the pattern as a whole starts with ``^`` (and only matches at position 0)."""
     if pattern.flags & re.MULTILINE:
@@ -164,7 +170,7 @@ def _union_at_start(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
     if they cannot be combined (different flags, group references, inline global flags)."""
     if len(patterns) < 2 or len({p.flags for p in patterns}) != 1:
         return None
-    if any(re.search(r"\\\d|\(\?P=|\(\?\(", p.pattern) for p in patterns):
+    if any(_GROUP_REFERENCE.search(p.pattern) for p in patterns):
         return None
     try:
         return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
@@ -176,7 +182,7 @@ def top_level_branches(pattern: re.Pattern[str]) -> list[re.Pattern[str]]:
     """The pattern's top-level alternatives as patterns of their own (found anywhere iff the
     pattern is), or just the pattern when it has one or cannot be split safely."""
     source = pattern.pattern
-    if pattern.flags & re.VERBOSE or re.search(r"\\\d|\(\?P=|\(\?\(|^\(\?[a-zA-Z]+\)", source):
+    if pattern.flags & re.VERBOSE or _GROUP_REFERENCE.search(source) or _GLOBAL_FLAGS.match(source):
         return [pattern]
     pieces, start, depth, in_class, i = [], 0, 0, False, 0
     while i < len(source):
