@@ -92,7 +92,7 @@ def process_page(
     # Spider: SectionSpider.parse_article
     if not html.strip() or looks_truncated(html):
         return None
-    page = parse_article(html, url)
+    page = parse_article(html, url, section)
     if page is None:
         return None
     item = dict(page.fields)

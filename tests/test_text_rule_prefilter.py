@@ -126,6 +126,18 @@ def test_prefilter_never_changes_the_matching_rule(rules: BoilerplateRules) -> N
     assert matched > 100  # the samples do exercise the rules
 
 
+@pytest.mark.parametrize("rules", RULE_SETS)
+def test_batches_match_as_texts_one_by_one(rules: BoilerplateRules) -> None:
+    """``clean_body`` asks for a page's paragraphs at once (literals looked for in all of them
+    first): each paragraph still gets its own first matching rule."""
+    rnd = random.Random(5)
+    samples = _samples()
+    for _ in range(300):
+        batch = rnd.sample(samples, rnd.randint(1, 12))
+        assert rules.matching_text_rules(batch) == [naive_rule(rules, t) for t in batch], batch
+    assert rules.matching_text_rules([]) == []
+
+
 def test_trap_characters_still_match() -> None:
     rules = BoilerplateRules(text_rules=(text_rule("t", r"\bwe use cookies\b"),))
     assert rules.matching_text_rule("We u\u017fe coo\u212aies here") is not None

@@ -449,14 +449,29 @@ class BoilerplateRules:
 
     def matching_text_rule(self, text: str) -> TextRule | None:
         """The first rule whose pattern is found in ``text`` (rule order decides)."""
+        return self.matching_text_rules([text])[0]
+
+    def matching_text_rules(self, texts: list[str]) -> list[TextRule | None]:
+        """``matching_text_rule`` of each text. The literals are first looked for in all the
+        texts at once: most are in none of a page's paragraphs and are then not looked for
+        paragraph by paragraph."""
+        lowered = [text.lower() for text in texts]
+        joined = "\0".join(lowered)
+        present = [(lit, pieces) for lit, pieces in self._by_literal.items() if lit in joined]
+        return [
+            self._first_match(text, low, present) for text, low in zip(texts, lowered, strict=True)
+        ]
+
+    def _first_match(
+        self, text: str, lowered: str, literals: list[tuple[str, list[int]]]
+    ) -> TextRule | None:
         if not text.isascii() and _CASE_FOLD_TRAP.search(text):  # no prefilters: see above
             for rule in self._text_rules:
                 if rule.pattern.search(text):
                     return rule
             return None
-        lowered = text.lower()
         candidates = set(self._always)
-        for literal, pieces in self._by_literal.items():
+        for literal, pieces in literals:
             if literal in lowered:
                 candidates.update(pieces)
         if self._gated and self._anchored_gate.match(text) is not None:  # type: ignore[union-attr]
@@ -561,14 +576,25 @@ def _container(paragraph: _Paragraph, root: etree._Element) -> etree._Element | 
     return None
 
 
-def clean_body(html: str | None, rules: BoilerplateRules) -> BodyResult:
-    """The article's paragraphs from its body HTML, and what was removed by which rule."""
-    removed: Counter[str] = Counter()
-    if not html or not html.strip():
-        return BodyResult([], removed)
+def body_root(body: str | etree._Element | None) -> etree._Element | None:
+    """The tree ``clean_body`` works on: body HTML parsed into a ``<div>``, or an element
+    that already is such a root (``extract.html.detached_root``); None if there is no body."""
+    if body is None or isinstance(body, etree._Element):
+        return body
+    if not body.strip():
+        return None
     try:
-        root = lxml_html.fragment_fromstring(html, create_parent="div")
+        return lxml_html.fragment_fromstring(body, create_parent="div")
     except (etree.ParserError, ValueError):
+        return None
+
+
+def clean_body(body: str | etree._Element | None, rules: BoilerplateRules) -> BodyResult:
+    """The article's paragraphs from its body (HTML, or a parsed root that this modifies),
+    and what was removed by which rule."""
+    removed: Counter[str] = Counter()
+    root = body_root(body)
+    if root is None:
         return BodyResult([], removed)
 
     summary = _TreeSummary(root)
@@ -584,7 +610,7 @@ def clean_body(html: str | None, rules: BoilerplateRules) -> BodyResult:
             removed[name] += 1
 
     paragraphs = _paragraphs(root)
-    verdicts: list[TextRule | None] = [rules.matching_text_rule(p.text) for p in paragraphs]
+    verdicts = rules.matching_text_rules([p.text for p in paragraphs])
     for i, rule in enumerate(verdicts):
         if (
             rule

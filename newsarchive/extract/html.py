@@ -129,6 +129,26 @@ def text_of(sel: Selector | None) -> str | None:
 # precompiled XPaths and one walk over the head-like elements, with the same results.
 
 
+def parse_html(text: str) -> etree._Element:
+    """The tree ``Selector(text=text, type="html").root`` holds, always parsed as HTML, with
+    lxml's plain element classes: parsel's ``lxml.html`` classes are looked up in Python for
+    every element touched, a cost paid on each node the extractors visit."""
+    body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = etree.fromstring(body, parser=parser)
+    return root if root is not None else etree.fromstring(b"<html/>", parser=parser)
+
+
+_XPATH_SPACE = re.compile("[ \t\n\r]+")  # what XPath's normalize-space() collapses
+
+
+def elements_with_class(root: Any, tag: str, name: str) -> list[Any]:
+    """``root`` and its descendants that CSS ``tag.name`` selects, in document order, as
+    ``css_xpath(f"{tag}.{name}")`` finds them, from a walk that only stops at ``tag``
+    elements: cheaper than an XPath ``descendant-or-self`` step over a whole page."""
+    return [e for e in root.iter(tag) if name in _XPATH_SPACE.split(e.get("class") or "")]
+
+
 def css_xpath(css: str) -> etree.XPath:
     """A CSS query compiled as ``Selector.css`` runs it (parsel's translator, plain strings)."""
     return etree.XPath(css2xpath(css), smart_strings=False)
@@ -212,6 +232,21 @@ def outer_html(node: Any) -> str:
     if isinstance(node, str):
         return node
     return etree.tostring(node, method="html", encoding="unicode", with_tail=False)
+
+
+def detached_root(element: Any, *, content_only: bool = False) -> etree._Element:
+    """``element`` (or, with ``content_only``, its text and children) moved out of its page
+    into a new ``<div>``: the tree ``lxml.html.fragment_fromstring(html, create_parent="div")``
+    builds from its serialised HTML, without serialising and parsing it again. Mutates the page.
+    """
+    root = etree.Element("div")
+    if content_only:
+        root.text = element.text
+        root.extend(list(element))  # children move with their tails
+    else:
+        root.append(element)
+        element.tail = None  # outer HTML stops at the element's end tag
+    return root
 
 
 def inner_html(element: Any) -> str:

@@ -19,10 +19,11 @@ from newsarchive.extract.html import (
     PageIndex,
     as_bool,
     css_xpath,
+    detached_root,
     element_text,
-    inner_html,
+    elements_with_class,
     jsonld_of_type,
-    outer_html,
+    parse_html,
     person_names,
     select,
     text_of,
@@ -99,7 +100,6 @@ def _int(value: str | None) -> int | None:
 
 
 # The selectors below, compiled once: parse_article runs for every article page.
-_ARTICLE = css_xpath("article.article")
 _HEADER = css_xpath("header.article__header")
 _H1 = css_xpath("h1")
 _H2 = css_xpath("h2")
@@ -121,17 +121,20 @@ def _first(results: list[Any]) -> Any | None:
     return results[0] if results else None
 
 
-def parse_article(html: str, url: str) -> ArticlePage | None:
+def parse_article(html: str, url: str, section: str | None = None) -> ArticlePage | None:
     """Raw fields of an article page, or ``None`` if the page is not an article at all.
 
-    Reads the tree parsel parses (same parser, same selectors as ``Selector.css``) with
+    ``section`` is the section whose listing linked the page, if any; ``section_hint``, the
+    page's own idea of its section, is only looked for when it is not known (feeds, sitemaps).
+
+    Reads the tree parsel would parse (same parser, same selectors as ``Selector.css``) with
     precompiled queries: one walk for the head, the rest within ``article.article``.
     """
     # Always as HTML: parsel would read a body that looks like JSON as JSON, and every
     # query on it would raise instead of finding no article.
-    root = Selector(text=html, type="html").root
+    root = parse_html(html)
     index = PageIndex(root)
-    articles = _ARTICLE(root)
+    articles = elements_with_class(root, "article", "article")
     if not articles and not index.has_property("article:published_time"):
         return None
     problems: list[str] = []
@@ -187,13 +190,15 @@ def parse_article(html: str, url: str) -> ArticlePage | None:
         or (_first(_IMG_SRC(featured)) if featured is not None else None),
         "image_caption": element_text(_first(_CAPTION(featured))) if featured is not None else None,
         "is_accessible_for_free": _accessible(index, news),
-        "section_hint": _section_hint(article, objects),
-        "body_html": outer_html(content) if content is not None else None,
-        "lead_html": inner_html(intro) if intro is not None else None,
+        "section_hint": None if section else _section_hint(article, objects),
         "published_raw": [d for d in published_raw if d],
         "modified_raw": [d for d in modified_raw if d],
     }
     fields["article_id"] = article_id_from_url(url) or article_id_from_url(fields["canonical_url"])
+    # Handed over parsed, after every other reading: the boilerplate stage would otherwise
+    # serialise and parse them again (lead: its content, without the intro's own class).
+    fields["body_html"] = detached_root(content) if content is not None else None
+    fields["lead_html"] = detached_root(intro, content_only=True) if intro is not None else None
     return ArticlePage(fields, problems)
 
 

@@ -106,7 +106,9 @@ class SectionSpider(scrapy.Spider):
     def parse_listing_page(self, response: Response) -> Listing:
         raise NotImplementedError
 
-    def parse_article_page(self, response: Response) -> ArticlePage | None:
+    def parse_article_page(self, response: Response, section: str | None) -> ArticlePage | None:
+        """The page's raw fields (``None``: not an article). ``section`` is the section whose
+        listing linked it (None from feeds and sitemaps): only then is ``section_hint`` needed."""
         raise NotImplementedError
 
     def section_url(self, section: str) -> str:
@@ -324,7 +326,7 @@ class SectionSpider(scrapy.Spider):
             yield from self.retry_or_fail(response.request, "truncated_page")
             return
         response = html
-        page = self.parse_article_page(response)
+        page = self.parse_article_page(response, section)
         if page is None:  # a login wall, a cookie wall, a captcha: try again later
             yield from self.retry_or_fail(response.request, "not_an_article")
             return

@@ -73,8 +73,8 @@ class MoscowTimesSpider(SectionSpider):
     def parse_listing_page(self, response: Response) -> Listing:
         return moscowtimes.parse_listing(response.text, response.url)
 
-    def parse_article_page(self, response: Response) -> ArticlePage | None:
-        return moscowtimes.parse_article(response.text, response.url)
+    def parse_article_page(self, response: Response, section: str | None) -> ArticlePage | None:
+        return moscowtimes.parse_article(response.text, response.url, section)
 
     def article_id(self, url: str) -> str | None:
         return moscowtimes.article_id_from_url(url)

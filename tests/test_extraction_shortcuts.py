@@ -1,0 +1,101 @@
+"""The extractors' shortcuts give what the plain parsel/lxml way gives, on the mirror's pages
+and on broken ones: the tree handed over parsed to the boilerplate stage, the page parse
+without parsel, the tag-filtered class search, and the section hint only when needed."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from lxml import etree
+from parsel import Selector
+
+from newsarchive.cleaning.boilerplate import clean_body
+from newsarchive.extract.html import css_xpath, elements_with_class, parse_html
+from newsarchive.extract.moscowtimes import parse_article
+from newsarchive.mirror.routes import resolve
+from newsarchive.mirror.site import build_site
+from newsarchive.spiders.moscowtimes import SITE_RULES
+
+BASE = "http://127.0.0.1:8000"
+
+
+@cache
+def pages() -> tuple[tuple[str, str, str], ...]:
+    """(url, section, html) of mirror articles, and mangled copies of some of them."""
+    site = build_site(articles=40, seed=21)
+    found = []
+    for article in site.ground_truth(BASE)["articles"]:
+        html = resolve(site, BASE, article["url"][len(BASE) :]).body.decode("utf-8")
+        found.append((article["url"], article["section"], html))
+    for url, section, html in found[:10]:
+        found.append((url, section, html.replace("</p>", "", 4)))
+        found.append((url, section, html.replace('<div class="article__content"', "<p><b>x", 1)))
+    return tuple(found)
+
+
+def served_html(html: str) -> dict[str, str | None]:
+    """What the extractor used to hand over, read with parsel: the content container's HTML
+    and the intro's inner HTML."""
+    article = Selector(text=html, type="html").css("article.article")
+    intro = article.css("div.article__intro")
+    return {
+        "body_html": (
+            article.css("div.article__content").get()
+            or article.css("div.article__content-container").get()
+        ),
+        "lead_html": "".join(intro[0].xpath("node()").getall()) if intro else None,
+    }
+
+
+def test_parsed_body_and_lead_clean_like_their_html() -> None:
+    checked = 0
+    for url, _, html in pages():
+        served = served_html(html)
+        for name in ("body_html", "lead_html"):
+            handed = parse_article(html, url).fields[name]
+            assert (handed is None) == (served[name] is None), (url, name)
+            if handed is not None:
+                expected = clean_body(served[name], SITE_RULES)
+                assert clean_body(handed, SITE_RULES) == expected, (url, name)
+                checked += bool(expected.paragraphs)
+    assert checked >= 60
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\x00", "<p>x\x00y</p>", "not html", '{"a": 1}', "<html><body></html>"]
+)
+def test_parse_html_is_parsels_tree(text: str) -> None:
+    ours = etree.tostring(parse_html(text), method="html")
+    assert ours == etree.tostring(Selector(text=text, type="html").root, method="html")
+
+
+def test_parse_html_on_mirror_pages() -> None:
+    for _, _, html in pages()[:15]:
+        assert etree.tostring(parse_html(html)) == etree.tostring(
+            Selector(text=html, type="html").root
+        )
+
+
+def test_elements_with_class_is_the_css_selector() -> None:
+    html = (
+        '<article class="article"><article class=" x\tarticle\n"><p class="article">'
+        '<article class="articles"></article><article class="article__x"></article>'
+        '<article class="a&#32;article"></article><article class="ARTICLE"></article>'
+        "</p></article></article>"
+    )
+    root = parse_html(html)
+    expected = css_xpath("article.article")(root)
+    assert elements_with_class(root, "article", "article") == expected
+    assert len(expected) == 3
+    for _, _, page in pages()[:15]:
+        root = parse_html(page)
+        assert elements_with_class(root, "article", "article") == css_xpath("article.article")(root)
+
+
+def test_section_hint_only_when_the_listing_did_not_say() -> None:
+    opinion = [(u, h) for u, s, h in pages()[:40] if s == "opinion"]
+    assert opinion
+    url, html = opinion[0]
+    assert parse_article(html, url).fields["section_hint"] == "opinion"
+    assert parse_article(html, url, "opinion").fields["section_hint"] is None
