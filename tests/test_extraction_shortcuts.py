@@ -11,7 +11,14 @@ from lxml import etree
 from parsel import Selector
 
 from newsarchive.cleaning.boilerplate import clean_body
-from newsarchive.extract.html import css_xpath, elements_with_class, parse_html
+from newsarchive.extract import moscowtimes
+from newsarchive.extract.html import (
+    css_xpath,
+    elements_by_class,
+    elements_with_class,
+    parse_html,
+    select,
+)
 from newsarchive.extract.moscowtimes import parse_article
 from newsarchive.mirror.routes import resolve
 from newsarchive.mirror.site import build_site
@@ -91,6 +98,32 @@ def test_elements_with_class_is_the_css_selector() -> None:
     for _, _, page in pages()[:15]:
         root = parse_html(page)
         assert elements_with_class(root, "article", "article") == css_xpath("article.article")(root)
+
+
+def test_tag_and_class_walks_are_the_css_selectors() -> None:
+    html = (
+        '<article class="article"><div class="article__tags x"><a class="tag">One</a>'
+        '<a class="article__tags__tag">Two</a><span><a class=" tag ">Three<b>!</b>3</a></span>'
+        '</div><a class="tag">Not in a box</a><a class="article__tags__tag">Four</a>'
+        '<div class="byline__author"><a class="byline__author__name tag">A</a></div>'
+        '<div class="article__tagsx"><a class="tag">No</a></div></article>'
+        '<div class="article__tags"><article class="article"><a class="tag">Outer box</a>'
+        "</article></div>"
+    )
+    article = elements_with_class(parse_html(html), "article", "article")
+    links = elements_by_class(article, "a", *moscowtimes._LINKS)
+    expected = css_xpath("a.article__tags__tag::text, .article__tags a.tag::text")
+    assert moscowtimes._tag_texts(links, article) == select(expected, article)
+    assert select(expected, article) == ["One", "Two", "Three", "3", "Four"]
+    for name, css in [("byline__author__name", "a.byline__author__name"), ("tag", "a.tag")]:
+        assert links[name] == select(css_xpath(css), article)
+    for _, _, page in pages()[:20]:
+        article = elements_with_class(parse_html(page), "article", "article")
+        links = elements_by_class(article, "a", *moscowtimes._LINKS)
+        assert moscowtimes._tag_texts(links, article) == select(expected, article)
+        divs = elements_by_class(article, "div", *moscowtimes._DIVS)
+        for name in moscowtimes._DIVS:
+            assert divs[name] == select(css_xpath(f"div.{name}"), article)
 
 
 def test_section_hint_only_when_the_listing_did_not_say() -> None:

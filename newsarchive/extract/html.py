@@ -142,11 +142,32 @@ def parse_html(text: str) -> etree._Element:
 _XPATH_SPACE = re.compile("[ \t\n\r]+")  # what XPath's normalize-space() collapses
 
 
+def elements_by_class(contexts: list[Any], tag: str, *names: str) -> dict[str, list[Any]]:
+    """For each of ``names``, what CSS ``tag.name`` selects within ``contexts``, in document
+    order, context after context (as ``select`` concatenates them). One walk per context
+    that only stops at ``tag`` elements: cheaper than XPath ``descendant-or-self`` steps,
+    and one walk serves several classes. Class tokens split as ``normalize-space`` does."""
+    found: dict[str, list[Any]] = {name: [] for name in names}
+    for context in contexts:
+        for element in context.iter(tag):
+            value = element.get("class")
+            if value is None:
+                continue
+            tokens = _XPATH_SPACE.split(value)
+            for name in names:
+                if name in tokens:
+                    found[name].append(element)
+    return found
+
+
 def elements_with_class(root: Any, tag: str, name: str) -> list[Any]:
-    """``root`` and its descendants that CSS ``tag.name`` selects, in document order, as
-    ``css_xpath(f"{tag}.{name}")`` finds them, from a walk that only stops at ``tag``
-    elements: cheaper than an XPath ``descendant-or-self`` step over a whole page."""
-    return [e for e in root.iter(tag) if name in _XPATH_SPACE.split(e.get("class") or "")]
+    """What CSS ``tag.name`` selects in ``root`` (see ``elements_by_class``)."""
+    return elements_by_class([root], tag, name)[name]
+
+
+def has_class(element: Any, name: str) -> bool:
+    """Whether CSS ``.name`` matches ``element``."""
+    return name in _XPATH_SPACE.split(element.get("class") or "")
 
 
 def css_xpath(css: str) -> etree.XPath:

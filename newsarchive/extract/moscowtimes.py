@@ -21,7 +21,9 @@ from newsarchive.extract.html import (
     css_xpath,
     detached_root,
     element_text,
+    elements_by_class,
     elements_with_class,
+    has_class,
     jsonld_of_type,
     parse_html,
     person_names,
@@ -100,21 +102,40 @@ def _int(value: str | None) -> int | None:
 
 
 # The selectors below, compiled once: parse_article runs for every article page.
-_HEADER = css_xpath("header.article__header")
 _H1 = css_xpath("h1")
 _H2 = css_xpath("h2")
-_BYLINE_TIME = css_xpath("time.byline__datetime")
-_TAGS = css_xpath("a.article__tags__tag::text, .article__tags a.tag::text")
-_CONTENT = css_xpath("div.article__content")
-_CONTENT_CONTAINER = css_xpath("div.article__content-container")
-_INTRO = css_xpath("div.article__intro")
-_FEATURED = css_xpath("figure.article__featured-image")
 _IMG_SRC = css_xpath("img::attr(src)")
 _CAPTION = css_xpath(".article__featured-image__caption")
-_AUTHOR_NAME = css_xpath("a.byline__author__name")
-_BYLINE_AUTHOR = css_xpath("div.byline__author")
 _OPINION_LABEL = css_xpath(".label--opinion")
 _NORMALIZED = etree.XPath("normalize-space(.)", smart_strings=False)
+
+
+# The ``tag.class`` parts of an article, found with one walk per tag (``elements_by_class``).
+_DIVS = ("article__content", "article__content-container", "article__intro", "byline__author")
+_LINKS = ("article__tags__tag", "tag", "byline__author__name")
+
+
+def _tag_texts(links: dict[str, list[Any]], article: list[Any]) -> list[str]:
+    """What ``a.article__tags__tag::text, .article__tags a.tag::text`` gives."""
+    tagged = {*links["article__tags__tag"], *links["tag"]}
+    texts: list[str] = []
+    for context in article:
+        for link in context.iter("a"):
+            if link in tagged and (
+                has_class(link, "article__tags__tag") or _in_tags_box(link, context)
+            ):
+                texts.extend(t for t in (link.text, *(child.tail for child in link)) if t)
+    return texts
+
+
+def _in_tags_box(link: Any, context: Any) -> bool:
+    """Whether an ``.article__tags`` element inside ``context`` (or it) contains ``link``."""
+    for ancestor in link.iterancestors():
+        if has_class(ancestor, "article__tags"):
+            return True
+        if ancestor is context:
+            return False
+    return False
 
 
 def _first(results: list[Any]) -> Any | None:
@@ -145,7 +166,9 @@ def parse_article(html: str, url: str, section: str | None = None) -> ArticlePag
     if not news:
         problems.append("jsonld_missing_article")
     article = articles or [root]
-    header = select(_HEADER, article) or article
+    divs = elements_by_class(article, "div", *_DIVS)
+    links = elements_by_class(article, "a", *_LINKS)
+    header = elements_by_class(article, "header", "article__header")["article__header"] or article
 
     title = (
         element_text(_first(select(_H1, header)))
@@ -153,7 +176,7 @@ def parse_article(html: str, url: str, section: str | None = None) -> ArticlePag
         or _str(news.get("headline"))
     )
     subtitle = element_text(_first(select(_H2, header)))
-    byline_time = select(_BYLINE_TIME, article)
+    byline_time = elements_by_class(article, "time", "byline__datetime")["byline__datetime"]
     byline_updated = bool(byline_time) and "updated" in (element_text(byline_time[0]) or "").lower()
     byline_datetime = byline_time[0].get("datetime") if byline_time else None
 
@@ -166,24 +189,26 @@ def parse_article(html: str, url: str, section: str | None = None) -> ArticlePag
     if byline_datetime:
         (modified_raw if byline_updated else published_raw).append(byline_datetime)
 
-    tags = select(_TAGS, article)
+    tags = _tag_texts(links, article)
     if not tags:
         tags = index.meta_all("article:tag")
     if not tags and isinstance(news.get("keywords"), str):
         tags = news["keywords"].split(",")
 
-    content = _first(select(_CONTENT, article) or select(_CONTENT_CONTAINER, article))
+    content = _first(divs["article__content"] or divs["article__content-container"])
     if content is None:
         problems.append("body_container_missing")
-    intro = _first(select(_INTRO, article))
-    featured = _first(select(_FEATURED, article))
+    intro = _first(divs["article__intro"])
+    featured = _first(
+        elements_by_class(article, "figure", "article__featured-image")["article__featured-image"]
+    )
 
     fields = {
         "url": url,
         "canonical_url": index.canonical_url() or index.meta("og:url") or url,
         "title": title,
         "subtitle": subtitle,
-        "authors": _authors(article, news),
+        "authors": _authors(links["byline__author__name"], divs["byline__author"], news),
         "tags": tags,
         "language": _str(news.get("inLanguage")) or _html_lang(root),
         "image_url": index.meta("og:image")
@@ -211,13 +236,14 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _authors(article: list[Any], news: dict[str, Any]) -> list[str]:
-    """Every byline author. JSON-LD names only the first, so it is the last resort."""
-    names = [_NORMALIZED(element) for element in select(_AUTHOR_NAME, article)]
+def _authors(name_links: list[Any], bylines: list[Any], news: dict[str, Any]) -> list[str]:
+    """Every byline author (``a.byline__author__name``, else the text of the first
+    ``div.byline__author``). JSON-LD names only the first, so it is the last resort."""
+    names = [_NORMALIZED(element) for element in name_links]
     names = [n for n in names if n]
     if names:
         return names
-    byline = element_text(_first(select(_BYLINE_AUTHOR, article)))
+    byline = element_text(_first(bylines))
     if byline:
         byline = re.sub(r"^\s*by\s+", "", " ".join(byline.split()), flags=re.I)
         return [n for n in _BYLINE_SPLIT.split(byline) if n]
