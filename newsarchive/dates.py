@@ -22,6 +22,8 @@ FUTURE_TOLERANCE = timedelta(days=2)
 
 _ISO_FIX_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")  # +0300 -> +03:00 (older Pythons, feeds)
 _UPDATED_PREFIX = re.compile(r"^\s*(updated|last updated|published|posted)\s*:?\s*", re.I)
+_DIGIT = re.compile(r"\d")
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/")
 
 
 def parse_datetime(value: str | None, *, default_tz: str = "UTC") -> datetime | None:
@@ -54,7 +56,7 @@ def _parse_iso(text: str) -> datetime | None:
 
 
 def _parse_human(text: str, default_tz: str) -> datetime | None:
-    if not re.search(r"\d", text) or len(text) > 64:
+    if not _DIGIT.search(text) or len(text) > 64:
         return None  # dateparser would happily read "yesterday" or a whole sentence
     import dateparser  # slow to import: only pay for it when a page needs it
 
@@ -98,7 +100,7 @@ def date_from_url(url: str) -> datetime | None:
 
     Used to decide whether a listing has paged past a ``since`` horizon without fetching.
     """
-    match = re.search(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/", url)
+    match = _URL_DAY.search(url)
     if not match:
         return None
     try:

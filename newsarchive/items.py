@@ -92,8 +92,12 @@ class ArticleItem:
     crawled_at: datetime | None = _col(UTC_TIMESTAMP, "When the page was fetched, in UTC.")
 
     # Working fields: filled by the spider, consumed by the pipelines, never exported.
-    body_html: str | None = _col(None, "HTML of the article content container, as served.")
-    lead_html: str | None = _col(None, "HTML of the intro, as served.")
+    body_html: Any = _col(
+        None,
+        "The article content container as served: its HTML, or the extractor's parsed tree "
+        "of it (an lxml root, see `extract.html.detached_root`), cleaned in place.",
+    )
+    lead_html: Any = _col(None, "The intro's content, likewise (HTML or parsed root).")
     published_raw: list[str] = _col(
         None, "Publication time strings as found, best first.", default=[]
     )

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from newsarchive.cleaning.boilerplate import BoilerplateRules, RepeatedBlocks, clean_body
+import json
+from pathlib import Path
+
+from scrapy.utils.test import get_crawler
+
+from newsarchive.cleaning.boilerplate import (
+    FINGERPRINT_VERSION,
+    BoilerplateRules,
+    RepeatedBlocks,
+    clean_body,
+    fingerprint,
+)
 from newsarchive.cleaning.text import (
     clean_list,
     clean_text,
@@ -10,7 +21,8 @@ from newsarchive.cleaning.text import (
     join_paragraphs,
     split_paragraphs,
 )
-from newsarchive.spiders.moscowtimes import SITE_RULES
+from newsarchive.pipelines.boilerplate import BoilerplatePipeline
+from newsarchive.spiders.moscowtimes import SITE_RULES, MoscowTimesSpider
 
 
 def test_clean_text_normalises_everything_invisible() -> None:
@@ -98,3 +110,32 @@ def test_filter_and_observe_is_is_repeated_then_observe() -> None:
         learned = two.observe(kept)
         assert one.filter_and_observe(paragraphs) == (kept, learned)
     assert one.known == two.known and one.known
+
+
+def test_fingerprints_ignore_case_and_whitespace_not_punctuation() -> None:
+    assert fingerprint("Support  us\ntoday") == fingerprint("support us TODAY ")
+    assert fingerprint("Support us today.") != fingerprint("Support us today")
+
+
+def test_learned_blocks_of_another_fingerprint_version_are_relearned(tmp_path: Path) -> None:
+    crawler = get_crawler(MoscowTimesSpider, {"NEWSARCHIVE_OUTPUT": str(tmp_path)})
+    crawler.spider = MoscowTimesSpider.from_crawler(crawler)
+    store = tmp_path / "_state" / "boilerplate-moscowtimes.json"
+    store.parent.mkdir()
+    learned = fingerprint("Listen to our podcast.")
+
+    def loaded(content: dict) -> set[str]:
+        store.write_text(json.dumps(content), encoding="utf-8")
+        pipeline = BoilerplatePipeline.from_crawler(crawler)
+        pipeline.open_spider()
+        assert pipeline.repeated is not None
+        return pipeline.repeated.known
+
+    assert loaded({"fingerprints": [learned]}) == set()  # version 1: another definition
+    assert loaded({"fingerprint_version": 1, "fingerprints": [learned]}) == set()
+    current = {"fingerprint_version": FINGERPRINT_VERSION, "fingerprints": [learned]}
+    assert loaded(current) == {learned}
+    pipeline = BoilerplatePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    pipeline.close_spider()  # saves what it knows, with the version
+    assert json.loads(store.read_text(encoding="utf-8")) == current

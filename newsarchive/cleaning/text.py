@@ -22,6 +22,7 @@ _INVISIBLE = re.compile(
 # Control characters other than tab/newline (they break CSV/terminal output downstream).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _WORDS = re.compile(r"\w+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 PARAGRAPH_SEPARATOR = "\n\n"
 
 
@@ -58,7 +59,7 @@ def split_paragraphs(body: str | None) -> list[str]:
     """Inverse of ``join_paragraphs`` (tolerates stray whitespace around the separators)."""
     if not body:
         return []
-    return [p for p in re.split(r"\n\s*\n", body) if p.strip()]
+    return [p for p in _PARAGRAPH_BREAK.split(body) if p.strip()]
 
 
 def clean_list(values: list[str] | None) -> list[str]:

@@ -248,13 +248,6 @@ def element_text(element: Any | None) -> str | None:
     return text if text.strip() else None
 
 
-def outer_html(node: Any) -> str:
-    """What parsel's ``get()`` returns for a node: its HTML without the tail, or the text."""
-    if isinstance(node, str):
-        return node
-    return etree.tostring(node, method="html", encoding="unicode", with_tail=False)
-
-
 def detached_root(element: Any, *, content_only: bool = False) -> etree._Element:
     """``element`` (or, with ``content_only``, its text and children) moved out of its page
     into a new ``<div>``: the tree ``lxml.html.fragment_fromstring(html, create_parent="div")``
@@ -268,12 +261,3 @@ def detached_root(element: Any, *, content_only: bool = False) -> etree._Element
         root.append(element)
         element.tail = None  # outer HTML stops at the element's end tag
     return root
-
-
-def inner_html(element: Any) -> str:
-    """``"".join(sel.xpath("node()").getall())``: the element's content as HTML."""
-    parts = [element.text or ""]
-    for child in element:
-        parts.append(outer_html(child))
-        parts.append(child.tail or "")
-    return "".join(parts)

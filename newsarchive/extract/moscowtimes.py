@@ -45,6 +45,7 @@ SECTIONS = (
     "lectures",
 )
 _BYLINE_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
+_BY_PREFIX = re.compile(r"^\s*by\s+", re.I)
 
 
 def article_id_from_url(url: str) -> str | None:
@@ -117,13 +118,11 @@ _LINKS = ("article__tags__tag", "tag", "byline__author__name")
 
 def _tag_texts(links: dict[str, list[Any]], article: list[Any]) -> list[str]:
     """What ``a.article__tags__tag::text, .article__tags a.tag::text`` gives."""
-    tagged = {*links["article__tags__tag"], *links["tag"]}
+    direct, boxed = set(links["article__tags__tag"]), set(links["tag"])
     texts: list[str] = []
     for context in article:
-        for link in context.iter("a"):
-            if link in tagged and (
-                has_class(link, "article__tags__tag") or _in_tags_box(link, context)
-            ):
+        for link in context.iter("a"):  # the union, in document order
+            if link in direct or (link in boxed and _in_tags_box(link, context)):
                 texts.extend(t for t in (link.text, *(child.tail for child in link)) if t)
     return texts
 
@@ -245,7 +244,7 @@ def _authors(name_links: list[Any], bylines: list[Any], news: dict[str, Any]) ->
         return names
     byline = element_text(_first(bylines))
     if byline:
-        byline = re.sub(r"^\s*by\s+", "", " ".join(byline.split()), flags=re.I)
+        byline = _BY_PREFIX.sub("", " ".join(byline.split()))
         return [n for n in _BYLINE_SPLIT.split(byline) if n]
     return person_names(news.get("author"))
 

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 
-from newsarchive.cleaning.boilerplate import BoilerplateRules, RepeatedBlocks, clean_body
+from newsarchive.cleaning.boilerplate import (
+    FINGERPRINT_VERSION,
+    BoilerplateRules,
+    RepeatedBlocks,
+    clean_body,
+)
 from newsarchive.cleaning.text import join_paragraphs
 from newsarchive.pipelines.base import ArticlePipeline
 
@@ -55,17 +60,29 @@ class BoilerplatePipeline(ArticlePipeline):
 
     def _load_known(self) -> set[str]:
         try:
-            return set(json.loads(self._store.read_text(encoding="utf-8"))["fingerprints"])
+            stored = json.loads(self._store.read_text(encoding="utf-8"))
+            fingerprints = set(stored["fingerprints"])
+            version = stored.get("fingerprint_version", 1)
         except FileNotFoundError:
             return set()
-        except (ValueError, KeyError, TypeError, OSError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
             logger.warning("Ignoring unreadable learned-boilerplate file %s: %s", self._store, exc)
             return set()
+        if version != FINGERPRINT_VERSION:
+            logger.info(
+                "Learned boilerplate in %s has fingerprints of version %s, not %s: relearning it",
+                self._store,
+                version,
+                FINGERPRINT_VERSION,
+            )
+            return set()
+        return fingerprints
 
     def _save_known(self, known: set[str]) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         temp = self._store.with_suffix(".json.tmp")
-        temp.write_text(json.dumps({"fingerprints": sorted(known)}), encoding="utf-8")
+        stored = {"fingerprint_version": FINGERPRINT_VERSION, "fingerprints": sorted(known)}
+        temp.write_text(json.dumps(stored), encoding="utf-8")
         os.replace(temp, self._store)
 
     def process_item(self, item: Any) -> Any:
