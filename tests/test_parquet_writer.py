@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from newsarchive.items import ArticleItem
 from newsarchive.schema import FILE_SCHEMA
 from newsarchive.signals import parquet_file_committed
 from newsarchive.storage import Partition, archive_lock, read_archive
+from tests.conftest import REPO
 
 WRITER = "newsarchive.extensions.parquet.PartitionedParquetWriter"
 MSK = timezone(timedelta(hours=3))
@@ -394,3 +398,20 @@ def test_handlers_are_wired_to_scrapy_signals(tmp_path: Path) -> None:
     assert read_archive(tmp_path).column("url").to_pylist() == [article(1).url]
     assert stat(ext, "newsarchive/rejected/missing_title") == 1
     assert not ext._lock.locked
+
+
+@pytest.mark.parametrize(("preset", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_project_settings_choose_the_system_allocator(preset: str | None, expected: str) -> None:
+    """Arrow picks its allocator once, when pyarrow loads: loading the project settings first
+    (as Scrapy does) makes it the C library's, unless the user chose one."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if preset:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = preset
+    code = (
+        "from scrapy.utils.project import get_project_settings; get_project_settings(); "
+        "import pyarrow as pa; pa.table({'a': [1]}); print(pa.default_memory_pool().backend_name)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == expected
