@@ -133,7 +133,10 @@ def parse_html(text: str) -> etree._Element:
     """The tree ``Selector(text=text, type="html").root`` holds, always parsed as HTML, with
     lxml's plain element classes: parsel's ``lxml.html`` classes are looked up in Python for
     every element touched, a cost paid on each node the extractors visit."""
-    body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    body = text.strip().encode("utf-8")
+    if b"\x00" in body:  # what parsel removes; found faster in bytes (only NUL encodes to 0)
+        body = body.replace(b"\x00", b"")
+    body = body or b"<html/>"
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = etree.fromstring(body, parser=parser)
     return root if root is not None else etree.fromstring(b"<html/>", parser=parser)
