@@ -125,8 +125,9 @@ def text_of(sel: Selector | None) -> str | None:
 
 # --- The same readings on a parsed tree, in fewer passes --------------------------------------
 # Extractors run once per article page: every parsel query walks the whole document and wraps
-# each result in a Selector. These read ``Selector.root`` (the very tree parsel parsed) with
-# precompiled XPaths and one walk over the head-like elements, with the same results.
+# each result in a Selector. These read the tree parsel would parse (``parse_html``) with
+# precompiled XPaths, tag-filtered walks and one walk over the head-like elements, with the
+# same results (tests/test_extraction_shortcuts.py compares them).
 
 
 def parse_html(text: str) -> etree._Element:
