@@ -82,6 +82,10 @@ SPIDER_MIDDLEWARES = {
     "newsarchive.middlewares.incremental.IncrementalMiddleware": 950,
 }
 
+# `scrapy crawl` refuses to run when a -s override has left any of the components above or
+# below out (a dict given with -s replaces the project's): False allows a partial run.
+NEWSARCHIVE_CHECK_COMPONENTS = True
+
 # Order matters: the run extension writes its manifest on spider_closed after the writer has
 # flushed its last files, so it comes last.
 EXTENSIONS = {

@@ -187,3 +187,44 @@ def test_second_run_on_a_locked_archive_exits_at_once(tmp_path: Path) -> None:
     assert "not crawling" in result.log and "locked" in result.log
     assert not (output / "_manifests").exists()
     assert requests == []  # not even robots.txt: no crawl was attempted
+
+
+def test_a_dict_override_that_drops_project_components_stops_the_crawl(tmp_path: Path) -> None:
+    """``-s EXTENSIONS=...`` replaces the project's dict: without the Parquet writer a crawl
+    would archive nothing and exit 0. It is refused, naming what is missing."""
+    output = tmp_path / "output"
+    with MirrorServer(build_site(articles=5, seed=3)) as server:
+        result = run_crawl(
+            server.base_url,
+            output,
+            settings={"EXTENSIONS": '{"scrapy.extensions.corestats.CoreStats": 0}'},
+        )
+        requests = server.requests
+    assert result.returncode == 2
+    assert "PartitionedParquetWriter" in result.log and "-s EXTENSIONS" in result.log
+    assert requests == [] and not output.exists()
+
+
+def test_left_out_components() -> None:
+    from scrapy.settings import Settings
+
+    from newsarchive import settings as project
+    from newsarchive.commands.crawl import left_out_components
+
+    def project_settings() -> Settings:
+        settings = Settings()
+        settings.setmodule(project, priority="project")
+        return settings
+
+    assert left_out_components(project_settings()) == []
+    pipelines = dict(project.ITEM_PIPELINES)
+    del pipelines["newsarchive.pipelines.validation.ValidationPipeline"]
+    partial = project_settings()
+    partial.set("ITEM_PIPELINES", pipelines, priority="cmdline")
+    assert left_out_components(partial) == ["newsarchive.pipelines.validation.ValidationPipeline"]
+    partial.set("DOWNLOADER_MIDDLEWARES", {}, priority="cmdline")  # Scrapy's retry back on
+    assert "scrapy.downloadermiddlewares.retry.RetryMiddleware (off)" in left_out_components(
+        partial
+    )
+    partial.set("NEWSARCHIVE_CHECK_COMPONENTS", False, priority="cmdline")
+    assert left_out_components(partial) == []

@@ -4,7 +4,9 @@ Same command and options as Scrapy's, plus:
 
 * exit 75 (EX_TEMPFAIL) at once, with one clear line, if another run holds the archive;
 * exit 1 if the run failed (see ``newsarchive.extensions.run``: closed for a reason other
-  than ``finished``, errors, or too many drops), so cron's mail says so.
+  than ``finished``, errors, or too many drops), so cron's mail says so;
+* exit 2 at once, naming them, if the project's pipelines, extensions or middlewares were
+  left out by a ``-s`` override (see ``left_out_components``).
 """
 
 from __future__ import annotations
@@ -16,13 +18,44 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newsarchive import settings as project_settings
 from newsarchive.extensions.run import STATUS_KEY, crawl_lock
 from newsarchive.storage import ArchiveLockedError
 
 if TYPE_CHECKING:
     import argparse
 
+    from scrapy.settings import BaseSettings
+
 EXIT_LOCKED = 75
+EXIT_USAGE = 2
+COMPONENT_SETTINGS = (
+    "ITEM_PIPELINES",
+    "EXTENSIONS",
+    "SPIDER_MIDDLEWARES",
+    "DOWNLOADER_MIDDLEWARES",
+)
+
+
+def left_out_components(settings: BaseSettings) -> list[str]:
+    """The project's components that the effective settings do not set as the project does:
+    enabled ones left out, and Scrapy's own that the project replaces switched back on
+    (reported with "(off)").
+
+    A dict setting given with ``-s`` replaces the project's whole dict (Scrapy only merges it
+    with its own ``*_BASE``): ``-s EXTENSIONS='{"myext.Ext": 0}'``, meant to add one, would
+    drop the Parquet writer and archive nothing, silently. Nothing is checked when
+    ``NEWSARCHIVE_CHECK_COMPONENTS`` is off (a deliberate partial run).
+    """
+    if not settings.getbool("NEWSARCHIVE_CHECK_COMPONENTS", True):
+        return []
+    left_out = []
+    for name in COMPONENT_SETTINGS:
+        effective = settings.getwithbase(name)
+        for component, order in getattr(project_settings, name, {}).items():
+            if (order is None) != (effective.get(component) is None):
+                left_out.append(component if order is not None else f"{component} (off)")
+    return left_out
 
 
 class Command(ScrapyCrawlCommand):
@@ -30,6 +63,19 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.settings is not None and self.crawler_process is not None
+        left_out = left_out_components(self.settings)
+        if left_out:
+            print(
+                "newsarchive: not crawling: these components are not set as the project sets "
+                "them: "
+                f"{', '.join(left_out)}. A dict given with -s (e.g. -s EXTENSIONS=...) replaces "
+                "the project's whole dict: include them in it, or add yours in "
+                "newsarchive/settings.py (or -s NEWSARCHIVE_CHECK_COMPONENTS=False for a "
+                "deliberate partial run)",
+                file=sys.stderr,
+            )
+            self.exitcode = EXIT_USAGE
+            return
         root = Path(self.settings.get("NEWSARCHIVE_OUTPUT") or "output")
         try:  # a friendly early answer; the run extension takes the lock for real
             with crawl_lock(root):
