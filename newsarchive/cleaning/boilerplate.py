@@ -422,7 +422,6 @@ class BoilerplateRules:
         if self.use_generic:
             named = [*GENERIC_SELECTORS.items(), *named]
         self._selector_rules = [_SelectorRule(name, css, translator) for name, css in named]
-        self.selector_xpaths = [(rule.name, rule.xpath) for rule in self._selector_rules]
         self._text_rules = (*self.text_rules, *(GENERIC_TEXT_RULES if self.use_generic else ()))
         # Each rule's top-level alternatives are checked on their own: per paragraph the
         # literals of all of them are looked for once, only alternatives with a literal
@@ -431,8 +430,7 @@ class BoilerplateRules:
         pieces: list[tuple[int, re.Pattern[str], frozenset[str] | None]] = []
         for index, rule in enumerate(self._text_rules):
             for branch in top_level_branches(rule.pattern):
-                required = required_literals(branch)
-                pieces.append((index, branch, None if required is None else frozenset(required)))
+                pieces.append((index, branch, required_literals(branch)))
         anchored = [i for i, (_, b, lits) in enumerate(pieces) if lits is None and _is_anchored(b)]
         self._anchored_gate = _union_at_start([pieces[i][1] for i in anchored])
         if self._anchored_gate is None:

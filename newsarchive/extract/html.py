@@ -199,7 +199,6 @@ class PageIndex:
         metas: dict[str, list[str]] = {}
         properties: set[str] = set()
         canonical: str | None = None
-        canonical_seen = False
         jsonld: list[str] = []
         for element in root.iter("meta", "link", "script"):
             tag = element.tag
@@ -214,10 +213,10 @@ class PageIndex:
                     if name is not None and name != prop:
                         metas.setdefault(name, []).append(content)
             elif tag == "link":
-                if not canonical_seen and get("rel") == "canonical" and get("href") is not None:
-                    canonical, canonical_seen = get("href"), True
-            elif get("type") == "application/ld+json":  # text() nodes: text, then child tails
-                jsonld.extend(t for t in (element.text, *(c.tail for c in element)) if t)
+                if canonical is None and get("rel") == "canonical":
+                    canonical = get("href")  # the first canonical link with an href
+            elif get("type") == "application/ld+json":
+                jsonld.extend(child_texts(element))
         self._metas = metas
         self._properties = properties
         self._canonical = canonical
@@ -242,6 +241,11 @@ class PageIndex:
 
     def jsonld_objects(self) -> tuple[list[dict[str, Any]], int]:
         return jsonld_from_texts(self._jsonld)
+
+
+def child_texts(element: Any) -> list[str]:
+    """The element's ``text()`` nodes: its text, then its children's tails."""
+    return [t for t in (element.text, *(child.tail for child in element)) if t]
 
 
 def element_text(element: Any | None) -> str | None:

@@ -18,6 +18,7 @@ from newsarchive.extract.base import ArticlePage, Excerpt, Listing
 from newsarchive.extract.html import (
     PageIndex,
     as_bool,
+    child_texts,
     css_xpath,
     detached_root,
     element_text,
@@ -123,7 +124,7 @@ def _tag_texts(links: dict[str, list[Any]], article: list[Any]) -> list[str]:
     for context in article:
         for link in context.iter("a"):  # the union, in document order
             if link in direct or (link in boxed and _in_tags_box(link, context)):
-                texts.extend(t for t in (link.text, *(child.tail for child in link)) if t)
+                texts.extend(child_texts(link))
     return texts
 
 
