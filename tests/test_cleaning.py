@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 
 from newsarchive.cleaning.boilerplate import (
@@ -41,6 +44,13 @@ def test_paragraph_round_trip_and_word_count() -> None:
     assert body == "One two.\n\nThree"
     assert split_paragraphs(body) == ["One two.", "Three"]
     assert count_words(body) == 3
+    assert count_words(None) == count_words("") == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_count_words_counts_the_word_tokens_of_any_text(text: str) -> None:
+    assert count_words(text) == len(re.findall(r"\w+", text))
 
 
 def test_generic_text_rules_survive_unknown_markup() -> None:
