@@ -23,6 +23,8 @@ COMMANDS_MODULE = "newsarchive.commands"
 NEWSARCHIVE_CONTACT = ""
 NEWSARCHIVE_USER_AGENT = "newsarchive/0.1 (+{contact})"
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.middlewares.robotstxt.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "newsarchive.middlewares.offsite.StrictOffsiteMiddleware": 50,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
