@@ -19,6 +19,35 @@ def reason_key(reason: str) -> str:
     return _SAFE_REASON.sub("_", reason.lower()).strip("_")[:64] or "unknown"
 
 
+# Reasons for the transport errors of Twisted and Scrapy, in words a reader of the manifest
+# knows; any other exception is named after its class.
+TRANSPORT_REASONS = {
+    "TimeoutError": "timeout",
+    "TCPTimedOutError": "timeout",
+    "DNSLookupError": "dns_lookup_failed",
+    "CannotResolveHostError": "dns_lookup_failed",
+    "ConnectionRefusedError": "connection_refused",
+    "ConnectionDone": "connection_lost",
+    "ConnectionLost": "connection_lost",
+    "ResponseFailed": "connection_lost",
+    "ResponseNeverReceived": "connection_lost",
+    "ResponseDataLossError": "truncated_page",
+}
+
+
+def transport_reason(error: BaseException) -> str:
+    """The reason of a download error. Scrapy wraps Twisted's errors in its own
+    (``DownloadFailedError`` from ``ConnectionDone``...): the first known one in the chain
+    of causes names it, else the outermost error's class."""
+    cause: BaseException | None = error
+    while cause is not None:
+        reason = TRANSPORT_REASONS.get(type(cause).__name__)
+        if reason:
+            return reason
+        cause = cause.__cause__
+    return reason_key(type(error).__name__)
+
+
 class ReasonCounter:
     """Counts reasons under one stats prefix and logs the first of each kind."""
 

@@ -33,6 +33,10 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
 }
 ROBOTSTXT_OBEY = True
+# A robots.txt that cannot be read (5xx, 429, network errors after the retries): "disallow"
+# fetches nothing from the site, as RFC 9309 asks, and fails the run; "allow" crawls it as if
+# it had no rules, as Scrapy does (newsarchive/middlewares/robotstxt.py).
+NEWSARCHIVE_ROBOTSTXT_UNREACHABLE = "disallow"
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0

@@ -1,4 +1,4 @@
-"""robots.txt: obeyed by default, and one clear line (no traceback) when it cannot be fetched."""
+"""robots.txt: obeyed, its refusals counted as skips, and RFC 9309 when it is unreachable."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ NO_RESPONSE = object()  # the connection is closed without an answer
 
 
 class Site:
-    """Two articles in /news; ``pages["/robots.txt"]`` is set by each test."""
+    """Two articles in /news. ``pages["/robots.txt"]``, set by each test, is a text, a status
+    code, or ``NO_RESPONSE``."""
 
     def __init__(self) -> None:
         self.pages: dict[str, object] = {}
@@ -30,8 +31,9 @@ class Site:
                 body = site.pages.get(self.path)
                 if body is NO_RESPONSE:
                     return  # the server closes the connection: no response at all
-                data = str(body if body is not None else "").encode()
-                self.send_response(200 if body is not None else 404)
+                status = body if isinstance(body, int) else 200 if body is not None else 404
+                data = body.encode() if isinstance(body, str) else b""
+                self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -62,28 +64,75 @@ def site() -> Iterator[Site]:
     site.server.server_close()
 
 
-def test_robots_txt_is_obeyed(site: Site, tmp_path: Path) -> None:
+def test_robots_txt_is_obeyed_and_its_refusals_are_skips(site: Site, tmp_path: Path) -> None:
     site.pages["/robots.txt"] = f"User-agent: *\nDisallow: {ARTICLES[1]}\n"
     result = run_crawl(site.base, tmp_path / "output", "sections=news")
     assert site.requested[0] == "/robots.txt"
     assert ARTICLES[0] in site.requested
     assert ARTICLES[1] not in site.requested
     assert "'robotstxt/forbidden': 1" in result.log
+    # the site's wish is counted as a skip; it does not fail the run
+    assert result.manifest["skipped_pages"] == {"forbidden_by_robots": 1}
+    assert result.manifest["failed_pages"] == {}
     assert result.manifest["rows_written"] == 1
+    assert result.returncode == 0, result.log[-3000:]
 
 
-def test_robots_txt_that_cannot_be_fetched_is_one_clear_error(site: Site, tmp_path: Path) -> None:
-    site.pages["/robots.txt"] = NO_RESPONSE
+def unreachable_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "Could not read" in line]
+
+
+@pytest.mark.parametrize("answer", [NO_RESPONSE, 503, 429], ids=["no_response", "503", "429"])
+def test_unreachable_robots_txt_means_nothing_is_fetched(
+    site: Site, tmp_path: Path, answer: object
+) -> None:
+    """RFC 9309: a robots.txt that is unreachable (server or network error) disallows all."""
+    site.pages["/robots.txt"] = answer
     result = run_crawl(
         site.base, tmp_path / "output", "sections=news", settings={"RETRY_TIMES": "0"}
     )
+    assert site.requested == ["/robots.txt"]
     assert "Traceback" not in result.log
-    lines = [line for line in result.log.splitlines() if "robots.txt" in line and "ERROR" in line]
-    assert len(lines) == 1, lines
-    assert f"Could not download {site.base}/robots.txt (" in lines[0]
-    assert "as if it had no robots.txt rules" in lines[0]
-    assert "robotstxt/exception_count/" in result.log  # Scrapy's count of it
-    # the crawl went on without rules, and the error fails the run (NEWSARCHIVE_MAX_ERRORS=0)
+    (line,) = unreachable_lines(result.log)
+    assert "ERROR" in line and f"{site.base}/robots.txt" in line and "RFC 9309" in line
+    reason = "connection_lost" if answer is NO_RESPONSE else f"http_{answer}"
+    assert f"'newsarchive/robotstxt/unreachable/{reason}': 1" in result.log
+    assert result.manifest["skipped_pages"] == {"forbidden_by_robots": 1}  # the section page
+    assert result.manifest["rows_written"] == 0
+    assert result.returncode == 1  # the error fails the run (NEWSARCHIVE_MAX_ERRORS=0)
+
+
+def test_unreachable_robots_txt_may_be_crawled_as_scrapy_does(site: Site, tmp_path: Path) -> None:
+    site.pages["/robots.txt"] = NO_RESPONSE
+    result = run_crawl(
+        site.base,
+        tmp_path / "output",
+        "sections=news",
+        settings={"RETRY_TIMES": "0", "NEWSARCHIVE_ROBOTSTXT_UNREACHABLE": "allow"},
+    )
+    assert "Traceback" not in result.log
+    (line,) = unreachable_lines(result.log)
+    assert "WARNING" in line and "as if it had no robots.txt rules" in line
     assert set(ARTICLES) <= set(site.requested)
     assert result.manifest["rows_written"] == 2
-    assert result.returncode == 1
+    assert result.returncode == 0, result.log[-3000:]
+
+
+def test_robots_txt_answering_404_allows_everything(site: Site, tmp_path: Path) -> None:
+    result = run_crawl(site.base, tmp_path / "output", "sections=news")  # no /robots.txt
+    assert not unreachable_lines(result.log)
+    assert result.manifest["rows_written"] == 2
+    assert result.returncode == 0, result.log[-3000:]
+
+
+def test_unknown_policy_is_refused(site: Site, tmp_path: Path) -> None:
+    site.pages["/robots.txt"] = ""
+    result = run_crawl(
+        site.base,
+        tmp_path / "output",
+        "sections=news",
+        settings={"NEWSARCHIVE_ROBOTSTXT_UNREACHABLE": "sometimes"},
+    )
+    assert result.returncode != 0
+    assert "NEWSARCHIVE_ROBOTSTXT_UNREACHABLE must be one of disallow, allow" in result.log
+    assert site.requested == []

@@ -23,7 +23,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newsarchive.accounting import ReasonCounter, reason_key
+from newsarchive.accounting import ReasonCounter, reason_key, transport_reason
 from newsarchive.cleaning.boilerplate import BoilerplateRules
 from newsarchive.dates import date_from_url
 from newsarchive.encoding import true_encoding
@@ -411,6 +411,9 @@ class SectionSpider(scrapy.Spider):
         if reason in RETRY_IN_SPIDER and request is not None:
             yield from self.retry_or_fail(request, reason)
             return
+        if reason == "forbidden_by_robots":  # the site's wish, not a failure: counted, not failed
+            self.skipped.count(reason, request.url if request else "", level=logging.INFO)
+            return
         self.failed.count(reason, request.url if request else "")
 
 
@@ -442,24 +445,7 @@ def failure_reason(failure: Failure) -> str:
         return "ignored"
     if "cancel" in type(error).__name__.lower() or "max size" in message:
         return "too_large"
-    name = type(error).__name__
-    return TRANSPORT_REASONS.get(name) or reason_key(name)
-
-
-# Reasons for the transport errors of Twisted and Scrapy, in words a reader of the manifest
-# knows; any other exception is named after its class.
-TRANSPORT_REASONS = {
-    "TimeoutError": "timeout",
-    "TCPTimedOutError": "timeout",
-    "DNSLookupError": "dns_lookup_failed",
-    "CannotResolveHostError": "dns_lookup_failed",
-    "ConnectionRefusedError": "connection_refused",
-    "ConnectionDone": "connection_lost",
-    "ConnectionLost": "connection_lost",
-    "ResponseFailed": "connection_lost",
-    "ResponseNeverReceived": "connection_lost",
-    "ResponseDataLossError": "truncated_page",
-}
+    return transport_reason(error)
 
 
 def as_html(response: Response) -> TextResponse | None:
