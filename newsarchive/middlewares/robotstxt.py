@@ -67,6 +67,9 @@ class DisallowAll:
 
 
 class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware (in its place, 100), with the module's policy for a
+    robots.txt that cannot be read."""
+
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         policy = crawler.settings.get("NEWSARCHIVE_ROBOTSTXT_UNREACHABLE", "disallow")
