@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from twisted.internet import error as net
 
 from tests.conftest import run_crawl
+from tests.pages_server import PagesServer
 
 FIXTURE = Path(__file__).parent / "fixtures" / "moscowtimes" / "opinion_article.html"
 REAL = "https://www.themoscowtimes.com"
@@ -46,44 +45,20 @@ def section_page(base: str, ids: list[int]) -> str:
 
 @pytest.fixture
 def bad_site() -> Iterator[str]:
-    pages: dict[str, str] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = pages.get(self.path)
-            if body is None:
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            data = body.encode("utf-8")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    pages.update(
-        {
-            "/robots.txt": "User-agent: *\nDisallow: /search/\n",
-            "/news": section_page(base, [1, 2, 3, 4]),
-            "/news/19": "",  # the empty fragment that ends a section
-            "/2014/05/03/story-a1": article(base, 1),
-            "/2014/05/03/story-a2": article(base, 2, body=False),
-            "/2014/05/03/story-a3": article(base, 3, jsonld=False),
-            "/2014/05/03/story-a4": "<html><body><form>Please log in</form></body></html>",
-        }
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    server.server_close()
+    with PagesServer() as server:
+        base = server.base
+        server.pages.update(
+            {
+                "/robots.txt": "User-agent: *\nDisallow: /search/\n",
+                "/news": section_page(base, [1, 2, 3, 4]),
+                "/news/19": "",  # the empty fragment that ends a section
+                "/2014/05/03/story-a1": article(base, 1),
+                "/2014/05/03/story-a2": article(base, 2, body=False),
+                "/2014/05/03/story-a3": article(base, 3, jsonld=False),
+                "/2014/05/03/story-a4": "<html><body><form>Please log in</form></body></html>",
+            }
+        )
+        yield base
 
 
 def test_bad_pages_are_counted_not_raised(bad_site: str, tmp_path: Path) -> None:

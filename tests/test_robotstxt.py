@@ -2,69 +2,34 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_crawl
+from tests.pages_server import NO_RESPONSE, PagesServer
 from tests.test_bad_pages import article, section_page
 
 ARTICLES = ("/2014/05/03/story-a1", "/2014/05/03/story-a2")
-NO_RESPONSE = object()  # the connection is closed without an answer
-
-
-class Site:
-    """Two articles in /news. ``pages["/robots.txt"]``, set by each test, is a text, a status
-    code, or ``NO_RESPONSE``."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, object] = {}
-        self.requested: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.requested.append(self.path)
-                body = site.pages.get(self.path)
-                if body is NO_RESPONSE:
-                    return  # the server closes the connection: no response at all
-                status = body if isinstance(body, int) else 200 if body is not None else 404
-                data = body.encode() if isinstance(body, str) else b""
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.pages.update(
-            {
-                "/news": section_page(self.base, [1, 2]),
-                "/news/19": "",
-                ARTICLES[0]: article(self.base, 1),
-                ARTICLES[1]: article(self.base, 2),
-            }
-        )
 
 
 @pytest.fixture
-def site() -> Iterator[Site]:
-    site = Site()
-    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
-    thread.start()
-    yield site
-    site.server.shutdown()
-    site.server.server_close()
+def site() -> Iterator[PagesServer]:
+    """Two articles in /news; each test sets ``pages["/robots.txt"]``."""
+    with PagesServer() as server:
+        server.pages.update(
+            {
+                "/news": section_page(server.base, [1, 2]),
+                "/news/19": "",
+                ARTICLES[0]: article(server.base, 1),
+                ARTICLES[1]: article(server.base, 2),
+            }
+        )
+        yield server
 
 
-def test_robots_txt_is_obeyed_and_its_refusals_are_skips(site: Site, tmp_path: Path) -> None:
+def test_robots_txt_is_obeyed_and_its_refusals_are_skips(site: PagesServer, tmp_path: Path) -> None:
     site.pages["/robots.txt"] = f"User-agent: *\nDisallow: {ARTICLES[1]}\n"
     result = run_crawl(site.base, tmp_path / "output", "sections=news")
     assert site.requested[0] == "/robots.txt"
@@ -84,7 +49,7 @@ def unreachable_lines(log: str) -> list[str]:
 
 @pytest.mark.parametrize("answer", [NO_RESPONSE, 503, 429], ids=["no_response", "503", "429"])
 def test_unreachable_robots_txt_means_nothing_is_fetched(
-    site: Site, tmp_path: Path, answer: object
+    site: PagesServer, tmp_path: Path, answer: object
 ) -> None:
     """RFC 9309: a robots.txt that is unreachable (server or network error) disallows all."""
     site.pages["/robots.txt"] = answer
@@ -102,7 +67,9 @@ def test_unreachable_robots_txt_means_nothing_is_fetched(
     assert result.returncode == 1  # the error fails the run (NEWSARCHIVE_MAX_ERRORS=0)
 
 
-def test_unreachable_robots_txt_may_be_crawled_as_scrapy_does(site: Site, tmp_path: Path) -> None:
+def test_unreachable_robots_txt_may_be_crawled_as_scrapy_does(
+    site: PagesServer, tmp_path: Path
+) -> None:
     site.pages["/robots.txt"] = NO_RESPONSE
     result = run_crawl(
         site.base,
@@ -118,14 +85,14 @@ def test_unreachable_robots_txt_may_be_crawled_as_scrapy_does(site: Site, tmp_pa
     assert result.returncode == 0, result.log[-3000:]
 
 
-def test_robots_txt_answering_404_allows_everything(site: Site, tmp_path: Path) -> None:
+def test_robots_txt_answering_404_allows_everything(site: PagesServer, tmp_path: Path) -> None:
     result = run_crawl(site.base, tmp_path / "output", "sections=news")  # no /robots.txt
     assert not unreachable_lines(result.log)
     assert result.manifest["rows_written"] == 2
     assert result.returncode == 0, result.log[-3000:]
 
 
-def test_unknown_policy_is_refused(site: Site, tmp_path: Path) -> None:
+def test_unknown_policy_is_refused(site: PagesServer, tmp_path: Path) -> None:
     site.pages["/robots.txt"] = ""
     result = run_crawl(
         site.base,
