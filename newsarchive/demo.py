@@ -64,27 +64,27 @@ def crawl(base_url: str, output: str, extra: list[str]) -> int:
     return subprocess.call(command + extra)
 
 
-def summary(output: str) -> str:
+def print_summary(output: str) -> None:
     """Articles per publication date, straight from the Parquet files, with DuckDB."""
     import duckdb
 
     pattern = str(Path(output) / "**" / "*.parquet")
     source = f"read_parquet('{pattern}', hive_partitioning = true)"
     con = duckdb.connect()
-    per_day = con.sql(
+    con.sql(
         f"""
         SELECT site, date, count(*) AS articles, count(DISTINCT section) AS sections,
                sum(word_count) AS words
         FROM {source}
         GROUP BY ALL ORDER BY date DESC
         """
-    ).df()
+    ).show(max_rows=40)
     rows, articles, first, last = con.execute(
         f"SELECT count(*), count(DISTINCT url), min(date), max(date) FROM {source}"
     ).fetchall()[0]
-    return (
-        f"{per_day.to_string(index=False, max_rows=40)}\n{rows} rows, {articles} distinct "
-        f"articles, published {first} .. {last}, in {Path(output).resolve()}"
+    print(
+        f"{rows} rows, {articles} distinct articles, published {first} .. {last}, "
+        f"in {Path(output).resolve()}"
     )
 
 
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         mirror.terminate()
         mirror.wait(timeout=10)
     if code == 0 or any(Path(args.output).glob("site=*/date=*/*.parquet")):
-        print(summary(args.output))
+        print_summary(args.output)
     return code
 
 

@@ -1,0 +1,14 @@
+"""Python code that makes ``import pandas`` fail as it does where pandas is not installed.
+
+Prepended to ``python -c`` code (tests, the crawl benchmark): ``requirements.txt`` has no
+pandas, but the dev requirements do, and pyarrow imports it into any process that has it.
+"""
+
+WITHOUT_PANDAS = """
+import importlib.abc, sys
+class NoPandas(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NoPandas())
+"""
