@@ -103,6 +103,27 @@ def test_broken_jsonld_is_counted_not_raised() -> None:
     assert page.fields["article_id"] == "7"
 
 
+def test_only_the_article_block_is_decoded_when_the_section_is_known() -> None:
+    """A broken WebSite block is the site's problem, not the article's: with the
+    section known from the listing, only blocks that can hold the article are decoded."""
+    html = (
+        '<html><head><script type="application/ld+json">{"@type": "WebSite", "name": }'
+        '</script><script type="application/ld+json">{"@type": "NewsArticle", '
+        '"datePublished": "2026-01-01T10:00:00+03:00", "inLanguage": "en"}</script>'
+        '</head><body><article class="article"><h1>Title</h1>'
+        '<div class="article__content"><p>Body.</p></div></article></body></html>'
+    )
+    url = "https://example.org/2026/01/01/t-a7"
+    known = parse_article(html, url, section="news")
+    unknown = parse_article(html, url)
+    assert known is not None and unknown is not None
+    assert "jsonld_invalid" not in known.problems
+    assert "jsonld_invalid" in unknown.problems  # all blocks read, for the section hint
+    for page in (known, unknown):
+        assert page.fields["published_raw"] == ["2026-01-01T10:00:00+03:00"]
+        assert page.fields["language"] == "en"
+
+
 def test_article_id_takes_the_end_of_the_path() -> None:
     url = "https://www.themoscowtimes.com/2026/02/25/weekend-58475-a58475"
     assert article_id_from_url(url) == "58475"

@@ -82,7 +82,8 @@ def branch_literals(rules: BoilerplateRules) -> set[str]:
 
 
 def _samples() -> list[str]:
-    """Texts near the rules' edges: every literal in context, in odd case, cut, with traps."""
+    """Texts near the rules' edges: every literal in context, in odd case, cut, glued to
+    other words, with traps."""
     rnd = random.Random(7)
     literals = sorted(set().union(*map(branch_literals, RULE_SETS)))
     words = ["the", "Moscow", "Times", "support", "we", "need", "your", "help", "news", "letter"]
@@ -113,6 +114,9 @@ def _samples() -> list[str]:
         if rnd.random() < 0.2:  # the traps themselves standing in for i, s, k
             text = text.replace("i", "\u0131").replace("s", "\u017f").replace("k", "\u212a")
         texts.append(text)
+    for _ in range(500):  # glued to other text: the literal's first and last words are cut
+        left, right = rnd.choice(words), rnd.choice(words)
+        texts.append(f"{left}{rnd.choice(literals)}{rnd.choice(['', ' ', '.'])}{right}")
     return texts
 
 

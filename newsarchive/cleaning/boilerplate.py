@@ -492,7 +492,7 @@ class BodyResult:
         return sum(self.removed.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class _Paragraph:
     text: str
     element: etree._Element
@@ -518,14 +518,6 @@ def _drop(element: etree._Element) -> None:
     parent.remove(element)
 
 
-def _inline_text(element: etree._Element) -> str:
-    if not isinstance(element.tag, str):  # comment or processing instruction
-        return ""
-    # = element.text_content() (XPath string(): every descendant text node), without
-    # compiling and running an XPath per inline element.
-    return "".join(element.itertext())
-
-
 def _paragraphs(root: etree._Element) -> list[_Paragraph]:
     """Leaf text blocks in document order; inline children are joined into their block."""
     out: list[_Paragraph] = []
@@ -541,13 +533,17 @@ def _paragraphs(root: etree._Element) -> list[_Paragraph]:
         parts = [element.text or ""]
         link_chars = 0
         for child in element:
-            tag = child.tag if isinstance(child.tag, str) else ""
+            tag = child.tag  # lxml builds this string on every access: read it once
+            if tag.__class__ is not str:  # a comment or processing instruction: no text
+                tag = ""
             if tag in BLOCK_TAGS:
                 flush(parts, element, link_chars)
                 walk(child)
                 parts, link_chars = [child.tail or ""], 0
             else:
-                inner = " " if tag == "br" else _inline_text(child)
+                # An inline element's text: every descendant text node, as text_content()
+                # (XPath string()) gives, without an XPath per element.
+                inner = " " if tag == "br" else "".join(child.itertext()) if tag else ""
                 if tag == "a":
                     link_chars += len("".join(inner.split()))
                 parts.extend((inner, child.tail or ""))

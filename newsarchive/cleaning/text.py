@@ -15,12 +15,15 @@ from w3lib.html import replace_entities
 
 # Soft hyphen, zero-width space/non-joiner/joiner, word joiner, BOM, invisible separators,
 # LTR/RTL marks and embeddings: never meaningful in archived prose.
-_INVISIBLE = re.compile(
-    "[\u00ad\u200b\u200c\u200d\u2060\ufeff\u2061\u2062\u2063\u2064\u200e\u200f"
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069]"
+_INVISIBLES = (
+    "\u00ad\u200b\u200c\u200d\u2060\ufeff\u2061\u2062\u2063\u2064\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 # Control characters other than tab/newline (they break CSV/terminal output downstream).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_INVISIBLE = re.compile(f"[{_INVISIBLES}]")
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_INVISIBLE_OR_CONTROL = re.compile(f"[{_INVISIBLES}{_CONTROLS}]")  # one scan finds neither
 _WORDS = re.compile(r"\w+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -34,10 +37,12 @@ def clean_text(value: str | None) -> str | None:
     if "&" in value:
         value = replace_entities(value, remove_illegal=True)
     if value.isascii():  # no invisibles, already NFC: only controls and spaces to fix
-        value = _CONTROL.sub(" ", value)
+        if not value.isprintable():  # controls, or just tabs and newlines
+            value = _CONTROL.sub(" ", value)
     else:
-        value = _INVISIBLE.sub("", value)
-        value = _CONTROL.sub(" ", value)
+        if _INVISIBLE_OR_CONTROL.search(value) is not None:
+            value = _INVISIBLE.sub("", value)
+            value = _CONTROL.sub(" ", value)
         value = unicodedata.normalize("NFC", value)
     # ``\s`` and ``str.split()`` know the same whitespace: runs -> one space, ends stripped.
     value = " ".join(value.split())

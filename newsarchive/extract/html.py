@@ -243,8 +243,13 @@ class PageIndex:
         value = self._canonical
         return value.strip() if value and value.strip() else None
 
-    def jsonld_objects(self) -> tuple[list[dict[str, Any]], int]:
-        return jsonld_from_texts(self._jsonld)
+    def jsonld_objects(self, containing: str | None = None) -> tuple[list[dict[str, Any]], int]:
+        """``jsonld_objects`` of the page; with ``containing``, of the blocks whose text has
+        it (a type name, say): the others are not even decoded."""
+        texts = self._jsonld
+        if containing is not None:
+            texts = [text for text in texts if containing in text]
+        return jsonld_from_texts(texts)
 
 
 def child_texts(element: Any) -> list[str]:

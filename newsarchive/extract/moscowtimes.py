@@ -159,7 +159,10 @@ def parse_article(html: str, url: str, section: str | None = None) -> ArticlePag
     if not articles and not index.has_property("article:published_time"):
         return None
     problems: list[str] = []
-    objects, invalid = index.jsonld_objects()
+    # The article's own block is all that is read when the section is known (its type names
+    # all contain "Article"): the site's other blocks are not decoded, including the broken
+    # one that is decoded twice (the second time after repairs).
+    objects, invalid = index.jsonld_objects(None if section is None else "Article")
     if invalid:
         problems.append("jsonld_invalid")
     news = jsonld_of_type(objects, "NewsArticle", "Article", "ReportageNewsArticle")
