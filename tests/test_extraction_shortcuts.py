@@ -132,3 +132,72 @@ def test_section_hint_only_when_the_listing_did_not_say() -> None:
     url, html = opinion[0]
     assert parse_article(html, url).fields["section_hint"] == "opinion"
     assert parse_article(html, url, "opinion").fields["section_hint"] is None
+
+
+def readings(page: moscowtimes.ArticlePage | None) -> dict[str, object] | None:
+    """An extracted page, its parsed body and lead serialised."""
+    if page is None:
+        return None
+    fields = dict(page.fields)
+    for name in ("body_html", "lead_html"):
+        if fields[name] is not None:
+            fields[name] = etree.tostring(fields[name])
+    return {**fields, "problems": page.problems}
+
+
+def test_pages_cut_after_the_article_read_as_whole_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    cut = 0
+    for url, section, html in pages():
+        cut += moscowtimes.parse_html_until_last(html, "article", READ) is not None
+        with monkeypatch.context() as whole:
+            whole.setattr(moscowtimes, "parse_html_until_last", lambda *args: None)
+            expected = readings(parse_article(html, url, section))
+        assert readings(parse_article(html, url, section)) == expected, url
+    assert cut >= 40  # the mirror's pages are cut
+
+
+READ = moscowtimes._READ_AFTER_ARTICLES
+ARTICLE = '<article class="article"><h1>T</h1><div class="article__content"><p>A</p>'
+
+
+@pytest.mark.parametrize(
+    ("html", "cut"),
+    [
+        (f"<html><head></head><body>{ARTICLE}</div></article><aside>x</aside></body>", True),
+        # what is read, after the article: the page is parsed whole
+        (f"<html><body>{ARTICLE}</div></article><meta property='og:title' content='x'>", False),
+        (f"<html><body>{ARTICLE}</div></article><LINK rel=canonical href='/x'>", False),
+        (f'<html><body>{ARTICLE}</div></article><script type="application/ld+json">{{}}', False),
+        (f"<html><body>{ARTICLE}</div></article><Html lang='ru'><p>x</p>", False),
+        (f'<html><body>{ARTICLE}</div></article><ARTICLE class="article"><p>B</p>', False),
+        # an "</article>" that does not close the article: in a comment, a script, a value
+        (f"<html><body>{ARTICLE}<!-- </article> --><p>B</p></div></body>", False),
+        (f"<html><body>{ARTICLE}<script>'</article>'</script><p>B</p></div>", False),
+        (f'<html><body>{ARTICLE}<a title="</article>">B</a><p>C</p>', False),
+        (f"<html><body>{ARTICLE}</articlex><p>B</p>", False),  # not an </article> end tag
+        (  # the last "</article>" in JSON-LD after the article: not cut there
+            f"<html><body>{ARTICLE}</div></article><script type='application/ld+json'>"
+            '{"@type": "NewsArticle", "headline": "</article>", "inLanguage": "ru"}</script>',
+            False,
+        ),
+        # no end tag at all, or no article
+        (f"<html><body>{ARTICLE}</div></body></html>", False),
+        ("<html><body><p>no article</p></body></html>", False),
+    ],
+)
+def test_parse_html_until_last_cuts_only_what_is_not_read(
+    html: str, cut: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = moscowtimes.parse_html_until_last(html, "article", READ)
+    assert (tree is not None) == cut
+    whole = parse_html(html)
+    if tree is not None:  # the article and the head as in the whole page, no mark left
+        assert not tree.xpath("//*[@data-newsarchive-cut]")
+        for path in ("//article", "//head"):
+            assert [etree.tostring(e, with_tail=False) for e in tree.xpath(path)] == [
+                etree.tostring(e, with_tail=False) for e in whole.xpath(path)
+            ]
+    url = "https://example.org/2026/01/01/t-a1"
+    ours = readings(parse_article(html, url, "news"))
+    monkeypatch.setattr(moscowtimes, "parse_html_until_last", lambda *args: None)
+    assert ours == readings(parse_article(html, url, "news"))

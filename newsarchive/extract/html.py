@@ -134,10 +134,18 @@ def parse_html(text: str) -> etree._Element:
     """The tree ``Selector(text=text, type="html").root`` holds, always parsed as HTML, with
     lxml's plain element classes: parsel's ``lxml.html`` classes are looked up in Python for
     every element touched, a cost paid on each node the extractors visit."""
+    return _parse_bytes(_page_bytes(text))
+
+
+def _page_bytes(text: str) -> bytes:
+    """The page as parsel hands it to lxml: stripped, without NUL characters, never empty."""
     body = text.strip().encode("utf-8")
     if b"\x00" in body:  # what parsel removes; found faster in bytes (only NUL encodes to 0)
         body = body.replace(b"\x00", b"")
-    body = body or b"<html/>"
+    return body or b"<html/>"
+
+
+def _parse_bytes(body: bytes) -> etree._Element:
     root = etree.fromstring(body, parser=_HTML_PARSER)
     return root if root is not None else etree.fromstring(b"<html/>", parser=_HTML_PARSER)
 
@@ -145,6 +153,43 @@ def parse_html(text: str) -> etree._Element:
 # One parser for every page: building one per page cost a tenth of a small page's parse.
 # lxml serialises the use of a parser across threads (its parser context takes a lock).
 _HTML_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+
+
+# Put where a page is cut short: an element no page has, to see where the parser puts it.
+_CUT_MARK = b'<i data-newsarchive-cut=""></i>'
+
+
+def parse_html_until_last(text: str, tag: str, unread: tuple[bytes, ...]) -> etree._Element | None:
+    """``parse_html(text)`` without the part of the page after its last ``</tag>``, or None
+    when that part may matter. A site's article page often ends with a third of markup its
+    extractor never reads (related articles, sidebar, footer), and parsing is the costliest
+    step of extraction.
+
+    None unless none of ``unread`` (lower-case markup such as ``b"<meta"``) occurs after the
+    cut, and a mark put at the cut is parsed as an element outside every ``tag`` element:
+    the cut then closes them all, and is not inside a comment, script or attribute. The
+    parser never goes back to an element it has closed, so every element closed before the
+    cut is the same as in the whole page's tree.
+    """
+    body = _page_bytes(text)
+    end = body.rfind(b"</" + tag.encode())
+    cut = body.find(b">", end) + 1 if end >= 0 else 0
+    if cut <= 0:
+        return None
+    rest = body[cut:].lower()
+    if any(markup in rest for markup in unread):
+        return None
+    root = _parse_bytes(body[:cut] + _CUT_MARK)
+    mark = root
+    while len(mark):  # the mark is the tree's last element, if it is an element at all
+        mark = mark[-1]
+    if mark.tag != "i" or mark.get("data-newsarchive-cut") is None:
+        return None
+    parent = mark.getparent()
+    if parent is None or any(element.tag == tag for element in mark.iterancestors()):
+        return None
+    parent.remove(mark)
+    return root
 
 
 _XPATH_SPACE = re.compile("[ \t\n\r]+")  # what XPath's normalize-space() collapses

@@ -27,6 +27,7 @@ from newsarchive.extract.html import (
     has_class,
     jsonld_of_type,
     parse_html,
+    parse_html_until_last,
     person_names,
     select,
     text_of,
@@ -113,6 +114,11 @@ _NORMALIZED = etree.XPath("normalize-space(.)", smart_strings=False)
 
 
 # The ``tag.class`` parts of an article, found with one walk per tag (``elements_by_class``).
+# What the readings take from outside article.article: meta tags, the canonical link,
+# JSON-LD, the html element's lang (a later <html> tag adds its attributes), and any other
+# article.article. Where the page has none of these after its last article, it is parsed
+# up to there only.
+_READ_AFTER_ARTICLES = (b"<meta", b"<link", b"ld+json", b"<html", b"<article")
 _DIVS = ("article__content", "article__content-container", "article__intro", "byline__author")
 _LINKS = ("article__tags__tag", "tag", "byline__author__name")
 
@@ -153,9 +159,12 @@ def parse_article(html: str, url: str, section: str | None = None) -> ArticlePag
     """
     # Always as HTML: parsel would read a body that looks like JSON as JSON, and every
     # query on it would raise instead of finding no article.
-    root = parse_html(html)
+    root = parse_html_until_last(html, "article", _READ_AFTER_ARTICLES)
+    articles = elements_with_class(root, "article", "article") if root is not None else []
+    if not articles:  # not cut, or no article.article: the readings then need the whole page
+        root = parse_html(html)
+        articles = elements_with_class(root, "article", "article")
     index = PageIndex(root)
-    articles = elements_with_class(root, "article", "article")
     if not articles and not index.has_property("article:published_time"):
         return None
     problems: list[str] = []
