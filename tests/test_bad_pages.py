@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import DownloadFailedError
 from twisted.internet import error as net
 
 from tests.conftest import run_crawl
@@ -90,6 +91,12 @@ def test_threshold_is_a_setting(bad_site: str, tmp_path: Path) -> None:
     assert result.manifest["status"] == "ok"
 
 
+def wrapped(error: Exception, cause: Exception) -> Exception:
+    """``error`` raised from ``cause``, as Scrapy wraps Twisted's download errors."""
+    error.__cause__ = cause
+    return error
+
+
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
@@ -97,6 +104,8 @@ def test_threshold_is_a_setting(bad_site: str, tmp_path: Path) -> None:
         (net.DNSLookupError("evil.invalid"), "dns_lookup_failed"),
         (net.ConnectionRefusedError(), "connection_refused"),
         (ZeroDivisionError(), "zerodivisionerror"),
+        (wrapped(DownloadFailedError("x"), net.ConnectionDone()), "connection_lost"),
+        (wrapped(DownloadFailedError("x"), ValueError()), "downloadfailederror"),
     ],
 )
 def test_failure_reasons_are_words_a_reader_knows(error: Exception, reason: str) -> None:

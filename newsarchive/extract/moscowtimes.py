@@ -113,12 +113,12 @@ _OPINION_LABEL = css_xpath(".label--opinion")
 _NORMALIZED = etree.XPath("normalize-space(.)", smart_strings=False)
 
 
-# The ``tag.class`` parts of an article, found with one walk per tag (``elements_by_class``).
 # What the readings take from outside article.article: meta tags, the canonical link,
 # JSON-LD, the html element's lang (a later <html> tag adds its attributes), and any other
 # article.article. Where the page has none of these after its last article, it is parsed
 # up to there only.
 _READ_AFTER_ARTICLES = (b"<meta", b"<link", b"ld+json", b"<html", b"<article")
+# The ``tag.class`` parts of an article, found with one walk per tag (``elements_by_class``).
 _DIVS = ("article__content", "article__content-container", "article__intro", "byline__author")
 _LINKS = ("article__tags__tag", "tag", "byline__author__name")
 
