@@ -54,14 +54,10 @@ from typing import Any
 
 from _common import REPO, machine_note, save_result, table
 
-from tests.without_pandas import WITHOUT_PANDAS
-
 # ``scrapy crawl`` as ``requirements.txt`` installs it, that is without pandas, even when
 # this environment has it (the dev requirements do): pyarrow would import it into the crawl
 # at the first Parquet write, only to ask whether a list is a pandas object.
-AS_INSTALLED = (
-    WITHOUT_PANDAS + "from scrapy.cmdline import execute\nexecute(['scrapy', *sys.argv[1:]])\n"
-)
+from tests.without_pandas import SCRAPY_WITHOUT_PANDAS as AS_INSTALLED
 
 FAST = {
     "AUTOTHROTTLE_ENABLED": "False",

@@ -52,9 +52,11 @@ def run_crawl(
     *args: str,
     settings: dict[str, str] | None = None,
     timeout: float = 300,
+    scrapy: tuple[str, ...] = ("-m", "scrapy"),
 ) -> CrawlResult:
-    """``scrapy crawl moscowtimes -a base_url=...`` into ``output``; returns code and log."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "moscowtimes", "-a", f"base_url={base_url}"]
+    """``scrapy crawl moscowtimes -a base_url=...`` into ``output``; returns code and log.
+    ``scrapy`` is how Python starts Scrapy (``-c`` code that sets something up first, say)."""
+    command = [sys.executable, *scrapy, "crawl", "moscowtimes", "-a", f"base_url={base_url}"]
     for name, value in {**FAST, "NEWSARCHIVE_OUTPUT": str(output), **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     for arg in args:

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from newsarchive.mirror.server import MirrorServer
-from tests.conftest import FAST, REPO, CrawlResult
-from tests.without_pandas import WITHOUT_PANDAS
+from tests.conftest import REPO, CrawlResult, run_crawl
+from tests.without_pandas import SCRAPY_WITHOUT_PANDAS, WITHOUT_PANDAS
 
 
 def run_without_pandas(code: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,15 +33,15 @@ def test_the_hiding_works() -> None:
 
 def test_a_crawl_needs_no_pandas(mirror: MirrorServer, tmp_path: Path) -> None:
     output = tmp_path / "output"
-    args = ["crawl", "moscowtimes", "-a", f"base_url={mirror.base_url}"]
-    args += ["-a", "sections=news", "-a", "max_pages=1"]
-    for name, value in {**FAST, "NEWSARCHIVE_OUTPUT": str(output)}.items():
-        args += ["-s", f"{name}={value}"]
-    code = "from scrapy.cmdline import execute; execute(['scrapy', *sys.argv[1:]])"
-    done = run_without_pandas(code, *args)
-    log = done.stderr + done.stdout
-    assert done.returncode == 0, log[-3000:]
-    assert "'newsarchive/parquet/rows_written': 19" in log  # the first page's 19 excerpts
+    result = run_crawl(
+        mirror.base_url,
+        output,
+        "sections=news",
+        "max_pages=1",
+        scrapy=("-c", SCRAPY_WITHOUT_PANDAS),
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert "'newsarchive/parquet/rows_written': 19" in result.log  # the first page's excerpts
     assert list(output.rglob("*.parquet"))
 
 
