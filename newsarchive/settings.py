@@ -121,6 +121,9 @@ NEWSARCHIVE_INCREMENTAL_ENABLED = True
 NEWSARCHIVE_REVISIT_DAYS = 2
 # Force a full re-crawl (same as -a full=1).
 NEWSARCHIVE_FULL = False
+# An article that failed for good (or could not be archived) is retried by this many later
+# runs; then it is given up, with an error that fails that run (-a full=1 tries again).
+NEWSARCHIVE_FAILED_RETRY_RUNS = 10
 # The run fails (non-zero exit) when more than this share of items is dropped...
 NEWSARCHIVE_MAX_DROP_RATIO = 0.05
 # ...or more than this share of the pages requested failed for good (after retries)...

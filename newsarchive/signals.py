@@ -18,3 +18,17 @@ Only from then on are its rows durable and visible to readers, so this (not
   ``datetime``) and ``version``;
 - ``run_id`` (``str``): the run that wrote the file.
 """
+
+archive_closed = object()
+"""Sent by ``PartitionedParquetWriter`` at spider close, once its last file is committed
+(rows it could not write are rejected and reported by then). The state records how far
+each listing sweep reached only now, so a run killed during its end-of-run flush vouches
+for nothing. Keyword arguments: ``reason`` (the spider's close reason) and ``run_id``.
+"""
+
+article_failed = object()
+"""Sent when an article this run meant to archive will not be archived by it: its page
+failed for good (by the spider), or its item was dropped or rejected (by the writer). The
+state queues it for the next runs. Keyword arguments: ``site``, ``article_id``, ``url``,
+``section`` (None if unknown) and ``reason``.
+"""

@@ -12,7 +12,17 @@ Tables:
   publication time, first/last fetch times, ETag and Last-Modified for conditional requests;
 * ``versions``: every (site, url, content hash) ever archived, so an article that reverts to
   an earlier text is not archived twice;
-* ``files``: the Parquet files already accounted for.
+* ``files``: the Parquet files already accounted for;
+* ``runs``: every crawl that opened the state, and how it ended (none: it was killed);
+* ``sweeps``: for each article a section listing showed, how far down that listing a
+  complete sweep through it reached (see ``SweepMark``): the incremental horizon trusts a
+  page of known articles only where such a sweep vouches for everything below it;
+* ``retry_queue``: articles that failed for good (or could not be archived), retried by the
+  next runs until they are archived or their budget is spent.
+
+The schema carries a version (``PRAGMA user_version``); an older state is migrated in place
+when it is opened. A state of release 0.1 has no sweeps, so the first run after the upgrade
+pages every section to its end and fills whatever gaps the old horizon left.
 """
 
 from __future__ import annotations
@@ -53,7 +63,52 @@ CREATE TABLE IF NOT EXISTS files (
     rows INTEGER NOT NULL,
     recorded_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    site TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    finish_reason TEXT
+);
+CREATE TABLE IF NOT EXISTS sweeps (
+    site TEXT NOT NULL,
+    section TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    reaches TEXT,
+    swept_at TEXT NOT NULL,
+    PRIMARY KEY (site, section, article_id)
+);
+CREATE TABLE IF NOT EXISTS retry_queue (
+    site TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    section TEXT,
+    reason TEXT NOT NULL,
+    failed_runs INTEGER NOT NULL,
+    last_run_id TEXT,
+    first_failed TEXT NOT NULL,
+    last_failed TEXT NOT NULL,
+    given_up_at TEXT,
+    PRIMARY KEY (site, article_id)
+);
 """
+SCHEMA_VERSION = 2
+"""1: release 0.1 (articles, versions, files; it set no version, so it reads as 0).
+2: runs, sweeps and the retry queue."""
+BOTTOM = ""
+"""``reaches`` of a sweep that went down to the end of its listing (``since`` sweeps store
+the ``since`` day instead)."""
+
+
+@dataclass(frozen=True)
+class QueuedArticle:
+    """An article in the retry queue."""
+
+    article_id: str
+    url: str
+    section: str | None
+    reason: str
+    failed_runs: int
 
 
 @dataclass(frozen=True)
@@ -86,7 +141,35 @@ class ArchiveState:
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.migrated_from: int | None = None
+        """The schema version this open migrated from (None: it was current or new)."""
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring any older state up to ``SCHEMA_VERSION``, in one transaction.
+
+        Every change so far only adds tables, so creating what is missing is the migration;
+        the version records that it ran. A state newer than this code is refused: its
+        meaning may have changed in ways this release cannot know.
+        """
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} is a state of schema version {version}; this release reads "
+                f"{SCHEMA_VERSION} at most: upgrade newsarchive"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        had_tables = self.db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'articles'"
+        ).fetchone()[0]
+        with self._transaction():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if had_tables:
+            self.migrated_from = version
 
     def close(self) -> None:
         self.db.close()
@@ -134,6 +217,160 @@ class ArchiveState:
 
     def known_files(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT path FROM files")}
+
+    def known_ids(self, site: str, article_ids: Iterable[str]) -> set[str]:
+        """Those of ``article_ids`` that are archived or queued for retry."""
+        found: set[str] = set()
+        ids = list(dict.fromkeys(article_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for table in ("articles", "retry_queue"):
+                found.update(
+                    row[0]
+                    for row in self.db.execute(
+                        f"SELECT article_id FROM {table} "
+                        f"WHERE site = ? AND article_id IN ({marks})",
+                        (site, *chunk),
+                    )
+                )
+        return found
+
+    # --- sweeps: how far down a listing the archive is known to be complete -----------------
+
+    def sweep_reach(self, site: str, section: str, article_id: str) -> str | None:
+        """How far down ``section``'s listing a complete sweep through ``article_id`` went:
+        ``BOTTOM``, a ``since`` day (``YYYY-MM-DD``), or None (no complete sweep saw it)."""
+        row = self.db.execute(
+            "SELECT reaches FROM sweeps WHERE site = ? AND section = ? AND article_id = ?",
+            (site, section, article_id),
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def record_sweep(
+        self, site: str, section: str, article_ids: Iterable[str], reaches: str
+    ) -> int:
+        """Vouch that everything below each of ``article_ids`` in the listing, down to
+        ``reaches``, is archived or queued. A mark only ever moves further down."""
+        now = _iso(datetime.now(UTC))
+        rows = [(site, section, str(a), reaches, now) for a in dict.fromkeys(article_ids)]
+        with self._transaction():
+            self.db.executemany(
+                """
+                INSERT INTO sweeps VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (site, section, article_id) DO UPDATE SET
+                    reaches = CASE WHEN excluded.reaches = '' OR (
+                        sweeps.reaches <> '' AND excluded.reaches < sweeps.reaches)
+                        THEN excluded.reaches ELSE sweeps.reaches END,
+                    swept_at = excluded.swept_at
+                """,
+                rows,
+            )
+        return len(rows)
+
+    # --- runs -----------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, site: str | None) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO runs (run_id, site, started_at) VALUES (?, ?, ?)",
+                (run_id, site, _iso(datetime.now(UTC))),
+            )
+
+    def finish_run(self, run_id: str, reason: str) -> None:
+        with self._transaction():
+            self.db.execute(
+                "UPDATE runs SET finished_at = ?, finish_reason = ? WHERE run_id = ?",
+                (_iso(datetime.now(UTC)), reason, run_id),
+            )
+
+    def unfinished_runs(self, exclude: str) -> list[tuple[str, str]]:
+        """(run_id, started_at) of runs that started and never finished, oldest first, and
+        marks them as such: the caller holds the crawl lock, so none of them is running."""
+        rows = self.db.execute(
+            "SELECT run_id, started_at FROM runs WHERE finished_at IS NULL AND run_id <> ? "
+            "ORDER BY started_at",
+            (exclude,),
+        ).fetchall()
+        if rows:
+            with self._transaction():
+                self.db.executemany(
+                    "UPDATE runs SET finished_at = ?, finish_reason = 'unfinished' "
+                    "WHERE run_id = ?",
+                    [(_iso(datetime.now(UTC)), run_id) for run_id, _ in rows],
+                )
+        return [(str(run_id), str(started)) for run_id, started in rows]
+
+    # --- the retry queue ------------------------------------------------------------------
+
+    def queue_failed(
+        self,
+        site: str,
+        article_id: str,
+        url: str,
+        *,
+        section: str | None,
+        reason: str,
+        run_id: str,
+    ) -> int:
+        """Queue an article that this run could not archive; returns in how many runs it
+        has failed so far (a run counts once, however often it failed in it)."""
+        now = _iso(datetime.now(UTC))
+        with self._transaction():
+            self.db.execute(
+                """
+                INSERT INTO retry_queue VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, NULL)
+                ON CONFLICT (site, article_id) DO UPDATE SET
+                    url = excluded.url,
+                    section = coalesce(excluded.section, retry_queue.section),
+                    reason = excluded.reason,
+                    failed_runs = retry_queue.failed_runs
+                        + (retry_queue.last_run_id IS NOT excluded.last_run_id),
+                    last_run_id = excluded.last_run_id,
+                    last_failed = excluded.last_failed
+                """,
+                (site, article_id, url, section, reason, run_id, now, now),
+            )
+            row = self.db.execute(
+                "SELECT failed_runs FROM retry_queue WHERE site = ? AND article_id = ?",
+                (site, article_id),
+            ).fetchone()
+        return int(row[0])
+
+    def give_up(self, site: str, article_id: str) -> None:
+        with self._transaction():
+            self.db.execute(
+                "UPDATE retry_queue SET given_up_at = ? WHERE site = ? AND article_id = ?",
+                (_iso(datetime.now(UTC)), site, article_id),
+            )
+
+    def queued(self, site: str) -> list[QueuedArticle]:
+        """Articles to retry (not given up), oldest failure first."""
+        rows = self.db.execute(
+            "SELECT article_id, url, section, reason, failed_runs FROM retry_queue "
+            "WHERE site = ? AND given_up_at IS NULL ORDER BY first_failed, article_id",
+            (site,),
+        ).fetchall()
+        return [QueuedArticle(*row) for row in rows]
+
+    def queue_counts(self, site: str) -> tuple[int, int]:
+        """(queued for retry, given up) for ``site``."""
+        row = self.db.execute(
+            "SELECT count(*) - count(given_up_at), count(given_up_at) FROM retry_queue "
+            "WHERE site = ?",
+            (site,),
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    def requeue_given_up(self, site: str) -> int:
+        """Give every given-up article of ``site`` a new budget (``-a full=1``)."""
+        with self._transaction():
+            cursor = self.db.execute(
+                "UPDATE retry_queue SET given_up_at = NULL, failed_runs = 0 "
+                "WHERE site = ? AND given_up_at IS NOT NULL",
+                (site,),
+            )
+        return cursor.rowcount
 
     # --- writing --------------------------------------------------------------------------
 
@@ -192,6 +429,10 @@ class ArchiveState:
                         meta.get("last_modified"),
                     ),
                 )
+                self.db.execute(
+                    "DELETE FROM retry_queue WHERE site = ? AND article_id = ?",
+                    (site, article_id),
+                )
                 count += 1
             if path is not None:
                 self.db.execute(
@@ -236,11 +477,13 @@ class _Transaction:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def reconcile(state: ArchiveState, root: str | Path) -> int:
+def reconcile(state: ArchiveState, root: str | Path) -> list[Path]:
     """Record the rows of every live Parquet file the state does not know yet.
 
-    Returns the number of files read. Files the state knows but that are gone (replaced by
-    ``scrapy compact``) are forgotten.
+    Returns the files read: a crawl's own files are recorded as they are committed, so
+    these were left by a run killed before it could record them, or made by ``scrapy
+    compact``. Files the state knows but that are gone (replaced by a compaction) are
+    forgotten.
     """
     import pyarrow.parquet as pq
 
@@ -249,7 +492,7 @@ def reconcile(state: ArchiveState, root: str | Path) -> int:
 
     known = state.known_files()
     live: set[str] = set()
-    read = 0
+    read: list[Path] = []
     columns = [*COMMITTED_ROW_KEYS, "crawled_at"]
     for partition, files in list_partition_files(root).items():
         for file in files:
@@ -259,6 +502,6 @@ def reconcile(state: ArchiveState, root: str | Path) -> int:
                 continue
             table = pq.read_table(file, columns=columns)
             state.record_committed(partition.site, table.to_pylist(), path=key)
-            read += 1
+            read.append(Path(file))
     state.forget_files(known - live)
     return read

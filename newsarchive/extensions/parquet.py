@@ -181,6 +181,7 @@ class PartitionedParquetWriter:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -246,8 +247,15 @@ class PartitionedParquetWriter:
         reason = str(exception) if exception is not None and str(exception) else "dropped"
         self.reject(item, reason, response)
 
+    def item_error(self, item: Any, response: Response | None = None, failure: Any = None) -> None:
+        """A pipeline raised (a bug, not a ``DropItem``): Scrapy logs the error; the item is
+        kept in ``_rejected`` like any other, so the next runs retry it."""
+        error = getattr(failure, "value", failure)
+        self.reject(item, f"pipeline_error: {type(error).__name__}: {error}", response)
+
     def spider_closed(self, spider: Spider, reason: str = "") -> None:
-        """Flush all buffers; anything still unwritable goes to ``_rejected``."""
+        """Flush all buffers (anything still unwritable goes to ``_rejected``), then say
+        that the archive holds all this run will write (``archive_closed``)."""
         try:
             self.flush_all(final=True)
         finally:
@@ -255,6 +263,9 @@ class PartitionedParquetWriter:
                 fh.close()
             self._rejected_files.clear()
             self._lock.release()
+        self.crawler.signals.send_catch_log(
+            na_signals.archive_closed, reason=reason, run_id=self.run_id
+        )
         logger.info(
             "Archive run %s: %d rows in %d files, %d partitions",
             self.run_id,
@@ -463,6 +474,14 @@ class PartitionedParquetWriter:
         record["rejected_at"] = datetime.now(UTC).isoformat()
         code = reason_code(reason)
         self.stats.inc_value(f"newsarchive/rejected/{code}")
+        self.crawler.signals.send_catch_log(
+            na_signals.article_failed,
+            site=record.get("site"),
+            article_id=record.get("article_id"),
+            url=record["url"],
+            section=record.get("section"),
+            reason=code,
+        )
         try:
             fh = self._rejected_file(record.get("site"))
             fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

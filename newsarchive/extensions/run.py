@@ -9,6 +9,8 @@
   ``NEWSARCHIVE_MAX_FAILED_RATIO`` of the pages failed for good. ``scrapy crawl`` (our command)
   exits non-zero on a failed run, so cron mails about it.
 * **Manifest**: ``<NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json`` records what the run did.
+  It is written when the run starts, with ``"status": "running"``, and replaced at the end:
+  a run that was killed leaves it so, and the next run names it as unfinished.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from newsarchive import signals as na_signals
+from newsarchive.extensions.state import COMPLETENESS
 from newsarchive.storage import ArchiveLock
 
 if TYPE_CHECKING:
@@ -63,6 +66,7 @@ class ArchiveRun:
         lock.acquire(blocking=False)  # ArchiveLockedError: the crawl does not start
         ext = cls(crawler, root, lock)
         crawler.signals.connect(ext.file_committed, signal=na_signals.parquet_file_committed)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext
@@ -71,15 +75,20 @@ class ArchiveRun:
         self.files.append(str(Path(path).relative_to(self.root.absolute())))
         self.partitions.add(partition.relpath())
 
+    def spider_opened(self, spider: Any) -> None:
+        if self.settings.getbool("NEWSARCHIVE_MANIFESTS_ENABLED", True):
+            self.write_manifest("running", None, [], self.crawler.stats.get_stats())
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats
         failures = self.failures(reason, stats.get_stats())
-        stats.set_value(STATUS_KEY, "failed" if failures else "ok")
+        status = "failed" if failures else "ok"
+        stats.set_value(STATUS_KEY, status)
         if failures:
             for failure in failures:
                 logger.error("Run failed: %s", failure)
         if self.settings.getbool("NEWSARCHIVE_MANIFESTS_ENABLED", True):
-            path = self.write_manifest(reason, failures, stats.get_stats())
+            path = self.write_manifest(status, reason, failures, stats.get_stats())
             logger.info("Run manifest: %s", path)
 
     def engine_stopped(self) -> None:
@@ -110,18 +119,30 @@ class ArchiveRun:
             )
         return failures
 
-    def write_manifest(self, reason: str, failures: list[str], stats: dict[str, Any]) -> Path:
+    def write_manifest(
+        self, status: str, reason: str | None, failures: list[str], stats: dict[str, Any]
+    ) -> Path:
+        """Write the manifest (``status``: ``running`` at the start, ``ok`` or ``failed``)."""
         run_id = stats.get("newsarchive/run_id") or self.started_at.strftime("%Y%m%dT%H%M%SZ")
         incremental = _by_prefix(stats, "newsarchive/incremental/")
+        completeness = _by_prefix(stats, f"{COMPLETENESS}/")
         manifest = {
             "run_id": run_id,
             "spider": getattr(self.crawler.spider, "name", None),
             "site": getattr(self.crawler.spider, "site", None),
             "started_at": self.started_at.isoformat(),
-            "finished_at": datetime.now(UTC).isoformat(),
+            "finished_at": None if reason is None else datetime.now(UTC).isoformat(),
             "finish_reason": reason,
-            "status": "failed" if failures else "ok",
+            "status": status,
             "failures": failures,
+            "completeness": {
+                "previous_unfinished_runs": completeness.get("previous_unfinished_runs", []),
+                "gap_articles": incremental.get("gap_found", 0),
+                "retried": incremental.get("retried", 0),
+                "retry_queue": completeness.get("retry_queue", 0),
+                "given_up": completeness.get("given_up", 0),
+                "sections": completeness.get("sections", {}),
+            },
             "articles": {
                 "new": incremental.get("archived_new", 0),
                 "updated": incremental.get("updated", 0),

@@ -9,8 +9,17 @@ request the spider yields it looks the article up in the cross-run state:
   (``newsarchive/incremental/revisit``, ``.../not_modified``);
 * known and older -> not fetched (``newsarchive/incremental/skipped_known``).
 
-A listing page all of whose articles are known and older than the window is the *horizon*:
-the request for the next listing page is dropped (``newsarchive/incremental/horizon``).
+A listing page all of whose articles are known and older than the window is the *horizon*
+(the request for the next listing page is dropped, ``newsarchive/incremental/horizon``), but
+only where an earlier complete sweep of that section vouches for everything below it (its
+last article carries a sweep mark down to this run's floor, see ``newsarchive.sweeps``).
+Otherwise an earlier run left the listing unfinished (``max_pages``, killed, failed), and
+paging goes on (``.../horizon_unvouched``); the new articles found from there on are what the
+earlier runs missed (``.../gap_found``).
+
+Articles in the retry queue (failed for good in earlier runs, see
+``NEWSARCHIVE_FAILED_RETRY_RUNS``) are requested before the start requests
+(``newsarchive/incremental/retried``).
 
 ``-a full=1`` on the spider (or ``NEWSARCHIVE_FULL=True``) turns all of this off for one run;
 the versioning stage still keeps the archive free of duplicates.
@@ -25,6 +34,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
+
+from newsarchive.sweeps import HORIZON, reaches_floor
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -43,6 +54,9 @@ class IncrementalMiddleware:
         self.stats = crawler.stats
         self.revisit = revisit
         self.full_setting = full
+        # Sections in which this run passed a page of known articles that no complete sweep
+        # vouched for: new articles further down are gaps that earlier runs left.
+        self.behind_known: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -61,6 +75,22 @@ class IncrementalMiddleware:
     def _full(self, spider: Any) -> bool:
         return self.full_setting or _truthy(getattr(spider, "full", "0"))
 
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """The retry queue's articles first, then the spider's start requests."""
+        spider = self.crawler.spider
+        site = getattr(spider, "site", None)
+        if self.state is not None and site is not None and hasattr(spider, "article_request"):
+            if self._full(spider):
+                again = self.state.requeue_given_up(site)
+                if again:
+                    logger.info("Full run: %d given-up articles are retried again", again)
+            for queued in self.state.queued(site):
+                for request in spider.article_request(queued.url, queued.section):
+                    self.stats.inc_value("newsarchive/incremental/retried")
+                    yield request
+        async for output in start:
+            yield output
+
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
@@ -69,35 +99,63 @@ class IncrementalMiddleware:
         if response.status == 304:
             self._not_modified(response, site)
         active = self.state is not None and site is not None and not self._full(spider)
-        articles_on_page = 0
-        known_old_on_page = 0
+        section = response.request.cb_kwargs.get("section") if response.request else None
         async for output in result:
             if not active or not isinstance(output, Request):
                 yield output
                 continue
             kind = output.meta.get("newsarchive_kind")
             if kind == "article":
-                articles_on_page += 1
-                request = self._article_request(output, site)
-                if request is None:
-                    known_old_on_page += 1
-                    continue
-                yield request
-            elif kind == "listing" and articles_on_page and known_old_on_page == articles_on_page:
-                self.stats.inc_value("newsarchive/incremental/horizon")
+                request = self._article_request(output, site, section)
+                if request is not None:
+                    yield request
+            elif kind == "listing" and self._horizon(spider, site, output):
                 logger.debug("Horizon reached at %s: not requesting %s", response.url, output.url)
             else:
                 yield output
 
-    def _article_request(self, request: Request, site: str) -> Request | None:
+    def _horizon(self, spider: Any, site: str, request: Request) -> bool:
+        """Whether the page that leads to ``request`` is the horizon (see the module doc);
+        if it is, its section's sweep ends there."""
+        page_ids = request.meta.get("newsarchive_page_ids")
+        section = request.cb_kwargs.get("section")
+        sweeps = getattr(spider, "sweeps", None)
+        if not page_ids or not section or sweeps is None:
+            return False
+        now = datetime.now(UTC)
+        for article_id in page_ids:
+            known = self.state.get(site, article_id)
+            if known is None or self._recent(known, now):
+                return False
+        mark = self.state.sweep_reach(site, section, page_ids[-1])
+        if not reaches_floor(mark, sweeps.floor):
+            self.stats.inc_value("newsarchive/incremental/horizon_unvouched")
+            if section not in self.behind_known:
+                self.behind_known.add(section)
+                logger.info(
+                    "%s: a page of known articles (%s) that no complete earlier sweep vouches "
+                    "for; paging on to find what earlier runs left out",
+                    section,
+                    request.url,
+                )
+            return False
+        self.stats.inc_value("newsarchive/incremental/horizon")
+        sweeps.end(section, HORIZON, met=mark)
+        return True
+
+    def _recent(self, known: Any, now: datetime) -> bool:
+        """Published within the revisit window (or of unknown age)."""
+        return now - (known.published_at or now) <= self.revisit
+
+    def _article_request(self, request: Request, site: str, section: str | None) -> Request | None:
         article_id = request.meta.get("article_id")
         known = self.state.get(site, article_id) if article_id else None
         if known is None:
             self.stats.inc_value("newsarchive/incremental/new")
+            if section in self.behind_known:
+                self.stats.inc_value("newsarchive/incremental/gap_found")
             return request
-        now = datetime.now(UTC)
-        published = known.published_at or now
-        if now - published > self.revisit:
+        if not self._recent(known, datetime.now(UTC)):
             self.stats.inc_value("newsarchive/incremental/skipped_known")
             return None
         self.stats.inc_value("newsarchive/incremental/revisit")

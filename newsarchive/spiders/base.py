@@ -23,6 +23,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsarchive import signals as na_signals
 from newsarchive.accounting import ReasonCounter, reason_key, transport_reason
 from newsarchive.cleaning.boilerplate import BoilerplateRules
 from newsarchive.dates import date_from_url
@@ -30,6 +31,8 @@ from newsarchive.encoding import true_encoding
 from newsarchive.extract.base import ArticlePage, Listing
 from newsarchive.extract.feeds import FeedError, rss_entries, sitemap_entries
 from newsarchive.items import ArticleItem
+from newsarchive.state import BOTTOM
+from newsarchive.sweeps import EXHAUSTED, FAILED, MAX_PAGES, SINCE, SweepLog
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -83,7 +86,9 @@ class SectionSpider(scrapy.Spider):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
         host = parts.hostname
         self.allowed_domains = [host.removeprefix("www.")]
-        self.requested_sections = _split(sections) if sections else list(self.sections)
+        self.requested_sections = list(
+            dict.fromkeys(_split(sections) if sections else self.sections)
+        )
         self.since = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
         self.max_pages = int(max_pages) if max_pages not in (None, "") else None
         if self.max_pages is not None and self.max_pages < 1:
@@ -92,6 +97,8 @@ class SectionSpider(scrapy.Spider):
         self.walk_sitemaps = _truthy(sitemaps)
         self._discovery_started = False
         self.seen_article_ids: set[str] = set()
+        self.sweeps = SweepLog(self.since.date().isoformat() if self.since else BOTTOM)
+        """How far down each section listing this run went (see ``newsarchive.sweeps``)."""
         # One bound-method object per callback, reused by every request. Scrapy caches its
         # per-callback source inspection in a weak-keyed dict; a fresh bound method per
         # request would be inspected (inspect.getsource + ast.parse) for every response.
@@ -145,6 +152,7 @@ class SectionSpider(scrapy.Spider):
                 callback=self._parse_section,
                 errback=self._on_failure,
                 cb_kwargs={"section": section, "page": 1, "offset": 0, "step": None},
+                meta={"newsarchive_kind": "listing"},
             )
 
     @classmethod
@@ -253,22 +261,27 @@ class SectionSpider(scrapy.Spider):
         response = html
         listing = self.parse_listing_page(response)
         stats.inc_value("newsarchive/listing/pages")
+        listed = [e.url for e in listing.excerpts if not self.before_since(e.url)]
+        page_ids = [i for i in map(self.article_id, listed) if i is not None]
+        self.sweeps.page(section, page_ids)
         if not listing.excerpts:
             if page == 1:
                 self.skipped.count("empty_section", response.url)
             else:
                 stats.inc_value("newsarchive/listing/sections_exhausted")
+            self.sweeps.end(section, EXHAUSTED)
             return
-        for excerpt in listing.excerpts:
-            if not self.before_since(excerpt.url):
-                yield from self.article_request(excerpt.url, section)
+        for url in listed:
+            yield from self.article_request(url, section)
         stats.inc_value("newsarchive/listing/excerpts", len(listing.excerpts))
 
         if self.before_since(listing.excerpts[-1].url):
             stats.inc_value("newsarchive/listing/stopped_at_since")
+            self.sweeps.end(section, SINCE)
             return
         if self.max_pages and page >= self.max_pages:
             stats.inc_value("newsarchive/listing/stopped_at_max_pages")
+            self.sweeps.end(section, MAX_PAGES)
             return
         template = listing.more_url_template or response.meta.get("more_url_template")
         if page == 1:
@@ -286,7 +299,12 @@ class SectionSpider(scrapy.Spider):
             callback=self._parse_section,
             errback=self._on_failure,
             cb_kwargs={"section": section, "page": page + 1, "offset": offset, "step": step},
-            meta={"more_url_template": template, "newsarchive_kind": "listing"},
+            meta={
+                "more_url_template": template,
+                "newsarchive_kind": "listing",
+                # for the horizon: the page that leads here, in listing order
+                "newsarchive_page_ids": page_ids,
+            },
             priority=-1,
         )
 
@@ -391,7 +409,7 @@ class SectionSpider(scrapy.Spider):
             return
         retry = get_retry_request(request, spider=self, reason=reason, give_up_log_level="DEBUG")
         if retry is None:
-            self.failed.count(reason, request.url)
+            self.gave_up(request, reason)
             return
         for key in PER_RESPONSE_META:
             retry.meta.pop(key, None)
@@ -413,8 +431,31 @@ class SectionSpider(scrapy.Spider):
             return
         if reason == "forbidden_by_robots":  # the site's wish, not a failure: counted, not failed
             self.skipped.count(reason, request.url if request else "", level=logging.INFO)
+            if request is not None and request.meta.get("article_id"):
+                self.sweeps.excused.add(request.meta["article_id"])
             return
-        self.failed.count(reason, request.url if request else "")
+        if request is None:
+            self.failed.count(reason)
+            return
+        self.gave_up(request, reason)
+
+    def gave_up(self, request: scrapy.Request, reason: str) -> None:
+        """A page failed for good: count it; a listing page ends its section's sweep (which
+        then vouches for nothing), an article goes to the retry queue of the next runs."""
+        self.failed.count(reason, request.url)
+        kind = request.meta.get("newsarchive_kind")
+        section = request.cb_kwargs.get("section")
+        if kind == "listing" and section:
+            self.sweeps.end(section, FAILED)
+        elif kind == "article":
+            self.crawler.signals.send_catch_log(
+                na_signals.article_failed,
+                site=self.site,
+                article_id=request.meta.get("article_id"),
+                url=(request.meta.get("redirect_urls") or [request.url])[0],
+                section=section,
+                reason=reason,
+            )
 
 
 # What a response added to its request's meta; a retry starts without it (``retry_times``
