@@ -353,6 +353,14 @@ class ArchiveState:
         ).fetchall()
         return [QueuedArticle(*row) for row in rows]
 
+    def is_given_up(self, site: str, article_id: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM retry_queue WHERE site = ? AND article_id = ? "
+            "AND given_up_at IS NOT NULL",
+            (site, article_id),
+        ).fetchone()
+        return row is not None
+
     def queue_counts(self, site: str) -> tuple[int, int]:
         """(queued for retry, given up) for ``site``."""
         row = self.db.execute(

@@ -7,7 +7,8 @@ request the spider yields it looks the article up in the cross-run state:
 * known and published within ``NEWSARCHIVE_REVISIT_DAYS`` -> fetched again, conditionally
   (``If-None-Match`` / ``If-Modified-Since``), a 304 counts as unchanged
   (``newsarchive/incremental/revisit``, ``.../not_modified``);
-* known and older -> not fetched (``newsarchive/incremental/skipped_known``).
+* known and older -> not fetched (``newsarchive/incremental/skipped_known``);
+* given up after its retry budget -> not fetched (``.../skipped_given_up``; ``full=1`` does).
 
 A listing page all of whose articles are known and older than the window is the *horizon*
 (the request for the next listing page is dropped, ``newsarchive/incremental/horizon``), but
@@ -151,6 +152,9 @@ class IncrementalMiddleware:
         article_id = request.meta.get("article_id")
         known = self.state.get(site, article_id) if article_id else None
         if known is None:
+            if self.state.is_given_up(site, article_id):  # said once, loudly, when given up
+                self.stats.inc_value("newsarchive/incremental/skipped_given_up")
+                return None
             self.stats.inc_value("newsarchive/incremental/new")
             if section in self.behind_known:
                 self.stats.inc_value("newsarchive/incremental/gap_found")
