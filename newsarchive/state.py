@@ -15,7 +15,7 @@ Tables:
 * ``files``: the Parquet files already accounted for;
 * ``runs``: every crawl that opened the state, and how it ended (none: it was killed);
 * ``sweeps``: for each article a section listing showed, how far down that listing a
-  complete sweep through it reached (see ``SweepMark``): the incremental horizon trusts a
+  complete sweep through it reached (see ``newsarchive.sweeps``): the incremental horizon trusts a
   page of known articles only where such a sweep vouches for everything below it;
 * ``retry_queue``: articles that failed for good (or could not be archived), retried by the
   next runs until they are archived or their budget is spent.
@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS sweeps (
     site TEXT NOT NULL,
     section TEXT NOT NULL,
     article_id TEXT NOT NULL,
-    reaches TEXT,
+    reaches TEXT NOT NULL,
     swept_at TEXT NOT NULL,
     PRIMARY KEY (site, section, article_id)
 );
@@ -92,9 +92,9 @@ CREATE TABLE IF NOT EXISTS retry_queue (
     PRIMARY KEY (site, article_id)
 );
 """
-SCHEMA_VERSION = 2
-"""1: release 0.1 (articles, versions, files; it set no version, so it reads as 0).
-2: runs, sweeps and the retry queue."""
+SCHEMA_VERSION = 1
+"""0: release 0.1 (articles, versions, files; it set no version). 1: adds runs, sweeps and the
+retry queue."""
 BOTTOM = ""
 """``reaches`` of a sweep that went down to the end of its listing (``since`` sweeps store
 the ``since`` day instead)."""
