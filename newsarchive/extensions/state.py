@@ -32,6 +32,8 @@ from newsarchive.state import ArchiveState, reconcile
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from newsarchive.sweeps import SectionSweep
+
 logger = logging.getLogger(__name__)
 
 # part-<run_id>-<seq>.parquet, as the writer names its files (compaction's are part-compact-*)
@@ -188,7 +190,7 @@ class ArchiveStateExtension:
             self.stats.set_value(f"{COMPLETENESS}/given_up", given_up)
         self.state.finish_run(self.run_id, reason)
 
-    def _vouch(self, site: str, sweep: Any, reach: str, excused: set[str]) -> bool:
+    def _vouch(self, site: str, sweep: SectionSweep, reach: str, excused: set[str]) -> bool:
         """Record the sweep's marks if every article it listed is archived or queued."""
         listed = set(sweep.article_ids) - excused
         missing = listed - self.state.known_ids(site, listed)
