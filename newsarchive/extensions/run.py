@@ -36,6 +36,23 @@ logger = logging.getLogger(__name__)
 
 CRAWL_LOCK_FILENAME = ".crawl.lock"
 STATUS_KEY = "newsarchive/run/status"
+ERRORS_KEY = "newsarchive/run/errors"
+
+
+class ErrorCounter(logging.Handler):
+    """Counts the ERROR (and worse) records logged while the run lives.
+
+    Scrapy's ``log_count/ERROR`` comes from its ``LogCount`` extension, which stops counting
+    at ``spider_closed``, before the Parquet writer's end-of-run flush logs what it could not
+    write: such a run was judged clean. This one counts until the verdict is given.
+    """
+
+    def __init__(self, stats: Any) -> None:
+        super().__init__(level=logging.ERROR)
+        self.stats = stats
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stats.inc_value(ERRORS_KEY)
 
 
 def crawl_lock(root: str | Path) -> ArchiveLock:
@@ -56,6 +73,8 @@ class ArchiveRun:
         self.files: list[str] = []
         self.partitions: set[str] = set()
         self.started_at = datetime.now(UTC)
+        self.errors = ErrorCounter(crawler.stats)
+        logging.root.addHandler(self.errors)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -92,13 +111,14 @@ class ArchiveRun:
             logger.info("Run manifest: %s", path)
 
     def engine_stopped(self) -> None:
+        logging.root.removeHandler(self.errors)
         self.lock.release()
 
     def failures(self, reason: str, stats: dict[str, Any]) -> list[str]:
         failures = []
         if reason != "finished":
             failures.append(f"the spider closed with reason {reason!r}, not 'finished'")
-        errors = stats.get("log_count/ERROR", 0)
+        errors = stats.get(ERRORS_KEY, 0)
         max_errors = self.settings.getint("NEWSARCHIVE_MAX_ERRORS", 0)
         if errors > max_errors:
             failures.append(f"{errors} errors were logged (NEWSARCHIVE_MAX_ERRORS={max_errors})")
@@ -141,6 +161,7 @@ class ArchiveRun:
                 "retried": incremental.get("retried", 0),
                 "retry_queue": completeness.get("retry_queue", 0),
                 "given_up": completeness.get("given_up", 0),
+                "given_up_now": completeness.get("given_up_now", []),
                 "sections": completeness.get("sections", {}),
             },
             "articles": {
@@ -156,7 +177,7 @@ class ArchiveRun:
             "rejected": _by_prefix(stats, "newsarchive/rejected/"),
             "skipped_pages": _by_prefix(stats, "newsarchive/skipped/"),
             "failed_pages": _by_prefix(stats, "newsarchive/failed/"),
-            "errors": stats.get("log_count/ERROR", 0),
+            "errors": stats.get(ERRORS_KEY, 0),
             "peak_memory_bytes": stats.get("memusage/max"),
             "partitions": sorted(self.partitions),
             "files": self.files,
