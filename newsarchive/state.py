@@ -353,13 +353,15 @@ class ArchiveState:
         ).fetchall()
         return [QueuedArticle(*row) for row in rows]
 
-    def is_given_up(self, site: str, article_id: str) -> bool:
+    def queue_status(self, site: str, article_id: str) -> str | None:
+        """``queued``, ``given_up``, or None (the article is not in the retry queue)."""
         row = self.db.execute(
-            "SELECT 1 FROM retry_queue WHERE site = ? AND article_id = ? "
-            "AND given_up_at IS NOT NULL",
+            "SELECT given_up_at FROM retry_queue WHERE site = ? AND article_id = ?",
             (site, article_id),
         ).fetchone()
-        return row is not None
+        if row is None:
+            return None
+        return "queued" if row[0] is None else "given_up"
 
     def queue_counts(self, site: str) -> tuple[int, int]:
         """(queued for retry, given up) for ``site``."""

@@ -488,8 +488,45 @@ def test_retry_budget_is_spent_then_given_up(tmp_path: Path) -> None:
     assert block["given_up"] == 0 and block["retry_queue"] == len(hostile), block
     block = completeness(third)
     assert block["given_up"] == len(hostile) and block["retry_queue"] == 0, block
+    assert {path_of(a["url"]) for a in block["given_up_now"]} == hostile, block
+    assert completeness(second)["given_up_now"] == completeness(fourth)["given_up_now"] == []
+    # A queued or given-up article is nothing new: it keeps no listing paging (the mirror's
+    # clock is long past, so every page is old and every section stops at its first).
+    for run in (second, third, fourth):
+        pages = {name: s["pages"] for name, s in completeness(run)["sections"].items()}
+        assert set(pages.values()) == {1}, pages
     assert completeness(fourth)["given_up"] == len(hostile)
     print(f"{len(hostile)} hostile articles of {len(truth['articles'])}")
+
+
+def test_a_partition_that_cannot_be_written(tmp_path: Path, mirror: MirrorServer) -> None:
+    """A partition write that fails (here: a file stands where its folder must go) rejects
+    its rows at close, with the reason, and queues their articles: the run fails, and the
+    next plain run, once the partition can be written, archives them."""
+    output = tmp_path / "output"
+    truth = mirror.ground_truth()
+    days = Counter(a["published_at"][:10] for a in truth["articles"])
+    day, count = days.most_common(1)[0]
+    blocker = output / "site=moscowtimes" / f"date={day}"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a folder")
+    blocked = crawl(mirror, output)
+    assert blocked.returncode == 1, blocked.log[-3000:]
+    assert blocked.manifest["rejected"] == {"write_error": count}, blocked.manifest["rejected"]
+    assert completeness(blocked)["retry_queue"] == count
+    blocker.unlink()  # (a reader would take it for a Parquet file)
+    left = evaluate(load_archive(output), truth).missing
+    assert len(left) == count
+
+    fresh(mirror)
+    run = plain_run(mirror, output)
+    rows = complete(output, truth)
+    block = completeness(run)
+    assert block["retried"] == count and block["retry_queue"] == 0, block
+    print(
+        f"blocked {day} ({count} articles): {blocked.traffic}; plain run: {run.traffic}, "
+        f"retried {block['retried']}, {rows} rows"
+    )
 
 
 # --- cost ------------------------------------------------------------------------------------

@@ -103,11 +103,13 @@ def test_retry_queue_counts_runs_and_empties_on_commit(tmp_path: Path) -> None:
         2,
     )
     assert state.known_ids("mt", ["7", "8"]) == {"7"}  # queued counts as accounted for
+    assert state.queue_status("mt", "7") == "queued" and state.queue_status("mt", "8") is None
     state.give_up("mt", "7")
+    assert state.queue_status("mt", "7") == "given_up"
     assert state.queued("mt") == [] and state.queue_counts("mt") == (0, 1)
     assert state.requeue_given_up("mt") == 1 and state.queue_counts("mt") == (1, 0)
     state.record_committed("mt", [row("7")])
-    assert state.queue_counts("mt") == (0, 0)
+    assert state.queue_counts("mt") == (0, 0) and state.queue_status("mt", "7") is None
     assert state.known_ids("mt", ["7", "8"]) == {"7"}  # now as an archived article
 
 

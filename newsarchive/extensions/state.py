@@ -61,6 +61,7 @@ class ArchiveStateExtension:
         self.run_id = ""
         # What responses said about articles whose rows are not committed yet.
         self.pending: dict[str, dict[str, Any]] = {}
+        self.given_up_now: list[dict[str, str]] = []
         self.given_up = ReasonCounter(
             crawler.stats,
             "newsarchive/given_up",
@@ -167,6 +168,8 @@ class ArchiveStateExtension:
         if failed_runs > self.retry_runs:
             self.state.give_up(site, article_id)
             self.given_up.count(reason, f"{url}, failed in {failed_runs} runs", logging.ERROR)
+            self.given_up_now.append({"article_id": article_id, "url": url, "reason": reason})
+            self.stats.set_value(f"{COMPLETENESS}/given_up_now", self.given_up_now)
 
     def archive_closed(self, reason: str, **_: Any) -> None:
         """The run's last file is committed: record its complete sweeps, close the run."""

@@ -10,7 +10,8 @@ request the spider yields it looks the article up in the cross-run state:
 * known and older -> not fetched (``newsarchive/incremental/skipped_known``);
 * given up after its retry budget -> not fetched (``.../skipped_given_up``; ``full=1`` does).
 
-A listing page all of whose articles are known and older than the window is the *horizon*
+A listing page all of whose articles are known and older than the window (or in the retry
+queue, which asks for them anyway) is the *horizon*
 (the request for the next listing page is dropped, ``newsarchive/incremental/horizon``), but
 only where an earlier complete sweep of that section vouches for everything below it (its
 last article carries a sweep mark down to this run's floor, see ``newsarchive.sweeps``).
@@ -126,7 +127,11 @@ class IncrementalMiddleware:
         now = datetime.now(UTC)
         for article_id in page_ids:
             known = self.state.get(site, article_id)
-            if known is None or self._recent(known, now):
+            if known is None:
+                # Nothing new either: it failed earlier and the retry queue asks for it.
+                if self.state.queue_status(site, article_id) is None:
+                    return False
+            elif self._recent(known, now):
                 return False
         mark = self.state.sweep_reach(site, section, page_ids[-1])
         if not reaches_floor(mark, sweeps.floor):
@@ -152,7 +157,7 @@ class IncrementalMiddleware:
         article_id = request.meta.get("article_id")
         known = self.state.get(site, article_id) if article_id else None
         if known is None:
-            if self.state.is_given_up(site, article_id):  # said once, loudly, when given up
+            if self.state.queue_status(site, article_id) == "given_up":  # said when given up
                 self.stats.inc_value("newsarchive/incremental/skipped_given_up")
                 return None
             self.stats.inc_value("newsarchive/incremental/new")
