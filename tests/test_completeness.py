@@ -490,6 +490,8 @@ def test_retry_budget_is_spent_then_given_up(tmp_path: Path) -> None:
     assert block["given_up"] == len(hostile) and block["retry_queue"] == 0, block
     assert {path_of(a["url"]) for a in block["given_up_now"]} == hostile, block
     assert completeness(second)["given_up_now"] == completeness(fourth)["given_up_now"] == []
+    # Retrying them is no gap: nothing was left out but what the queue already holds.
+    assert [completeness(run)["gap_articles"] for run in runs] == [0, 0, 0, 0]
     # A queued or given-up article is nothing new: it keeps no listing paging (the mirror's
     # clock is long past, so every page is old and every section stops at its first).
     for run in (second, third, fourth):

@@ -16,8 +16,9 @@ queue, which asks for them anyway) is the *horizon*
 only where an earlier complete sweep of that section vouches for everything below it (its
 last article carries a sweep mark down to this run's floor, see ``newsarchive.sweeps``).
 Otherwise an earlier run left the listing unfinished (``max_pages``, killed, failed), and
-paging goes on (``.../horizon_unvouched``); the new articles found from there on are what the
-earlier runs missed (``.../gap_found``).
+paging goes on (``.../horizon_unvouched``). New articles appear at the top of a listing, so
+a new one listed below an article the archive holds is one that earlier runs missed
+(``.../gap_found``).
 
 Articles in the retry queue (failed for good in earlier runs, see
 ``NEWSARCHIVE_FAILED_RETRY_RUNS``) are requested before the start requests
@@ -56,9 +57,11 @@ class IncrementalMiddleware:
         self.stats = crawler.stats
         self.revisit = revisit
         self.full_setting = full
-        # Sections in which this run passed a page of known articles that no complete sweep
-        # vouched for: new articles further down are gaps that earlier runs left.
-        self.behind_known: set[str] = set()
+        # Sections whose listing showed this run an article the archive holds: new articles
+        # appear at the top, so a new one further down is a gap that earlier runs left.
+        self.passed_known: set[str] = set()
+        # Sections in which a page of known articles was no horizon (said once per section).
+        self.unvouched: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -107,7 +110,9 @@ class IncrementalMiddleware:
                 yield output
                 continue
             kind = output.meta.get("newsarchive_kind")
-            if kind == "article":
+            if output.meta.get("retry_times"):  # the spider retrying a page: decided already
+                yield output
+            elif kind == "article":
                 request = self._article_request(output, site, section)
                 if request is not None:
                     yield request
@@ -136,8 +141,8 @@ class IncrementalMiddleware:
         mark = self.state.sweep_reach(site, section, page_ids[-1])
         if not reaches_floor(mark, sweeps.floor):
             self.stats.inc_value("newsarchive/incremental/horizon_unvouched")
-            if section not in self.behind_known:
-                self.behind_known.add(section)
+            if section not in self.unvouched:
+                self.unvouched.add(section)
                 logger.info(
                     "%s: a page of known articles (%s) that no complete earlier sweep vouches "
                     "for; paging on to find what earlier runs left out",
@@ -161,9 +166,11 @@ class IncrementalMiddleware:
                 self.stats.inc_value("newsarchive/incremental/skipped_given_up")
                 return None
             self.stats.inc_value("newsarchive/incremental/new")
-            if section in self.behind_known:
+            if section in self.passed_known:
                 self.stats.inc_value("newsarchive/incremental/gap_found")
             return request
+        if section:
+            self.passed_known.add(section)
         if not self._recent(known, datetime.now(UTC)):
             self.stats.inc_value("newsarchive/incremental/skipped_known")
             return None
