@@ -119,6 +119,62 @@ def test_site_rules_catch_the_moscow_times_appeals() -> None:
     assert clean_body(html, SITE_RULES).paragraphs == []
 
 
+def test_a_paragraph_of_ui_labels_is_boilerplate_however_run_together() -> None:
+    """A donation widget, share row or dialog whose markup was lost comes through as one
+    paragraph of button labels: the very first page of a site must lose it, with no site
+    rule and before any learning."""
+    widgets = [
+        "Once Monthly Annual Continue",
+        "Not ready to support today? Remind me later.",
+        "Once | Monthly | Annual \u00d7",
+        "$2 $5 $10 Other amount",
+        "Share Facebook Twitter Telegram E-mail Print",
+        "Accept all Reject all Settings",
+        "Einmalig \u00b7 Monatlich \u00b7 J\u00e4hrlich Weiter",
+        "Teilen Drucken Link kopieren",
+    ]
+    prose = [
+        "Once a month, the council meets to discuss the budget.",
+        "Monthly inflation rose 2% in October.",
+        "Continue reading the statement, he said.",
+        "Facebook and Twitter were blocked in March.",
+        "Share prices fell.",
+        "Support for the war is waning.",
+        "\u20ac5 is what a coffee costs in Berlin.",
+        "Weiter so, sagte der B\u00fcrgermeister.",
+    ]
+    html = "<div>" + "".join(f"<p>{line}</p>" for line in [*widgets, *prose]) + "</div>"
+    result = clean_body(html, BoilerplateRules())
+    assert result.paragraphs == prose
+    assert result.removed["text:ui_labels"] == len(widgets)
+
+
+def test_the_support_message_inside_the_body_leaves_nothing_on_a_first_page() -> None:
+    """The Moscow Times' support message pasted into the article body as bare paragraphs,
+    its buttons run together: rules alone (no learned blocks yet) remove all of it."""
+    article = ["The court jailed him for 14 years on Tuesday.", "He denied the charges."]
+    appeal = [
+        "We are facing unprecedented challenges. Russia's Prosecutor General's Office has "
+        'designated The Moscow Times as an "undesirable" organization, criminalizing our work '
+        "and putting our staff at risk of prosecution. This follows our earlier unjust labeling "
+        'as a "foreign agent."',
+        "These actions are direct attempts to silence independent journalism in Russia. The "
+        'authorities claim our work "discredits the decisions of the Russian leadership." We see '
+        "things differently: we strive to provide accurate, unbiased reporting on Russia.",
+        "We, the journalists of The Moscow Times, refuse to be silenced. But to continue our "
+        "work, we need your help.",
+        "Your support, no matter how small, makes a world of difference. If you can, please "
+        "support us monthly starting from just $2.",
+        "By supporting The Moscow Times, you're defending open, independent journalism in the "
+        "face of repression. Thank you for standing with us.",
+        "Once Monthly Annual Continue",
+        "paiment methods",
+        "Not ready to support today? Remind me later.",
+    ]
+    html = "".join(f"<p>{line}</p>" for line in [article[0], *appeal, article[1]])
+    assert clean_body(html, SITE_RULES).paragraphs == article
+
+
 def test_foreign_agent_reporting_is_not_boilerplate() -> None:
     line = "The Justice Ministry designated the journalist a foreign agent on Friday."
     assert clean_body(f"<div><p>{line}</p></div>", SITE_RULES).paragraphs == [line]

@@ -226,6 +226,37 @@ def text_rule(name: str, regex: str, *, takes_next_link: bool = False) -> TextRu
     return TextRule(name, re.compile(regex, re.I), takes_next_link)
 
 
+# Labels of buttons, toggles, share rows and dialogs (English and German). A paragraph made
+# of nothing but two or more of them, however they are run together ("Once Monthly Annual
+# Continue", "Not ready to support today? Remind me later.", "Teilen Drucken E-Mail") is a
+# widget whose markup was lost, never prose: no site rule and no learning is needed to see it.
+UI_LABELS = (
+    # donation widgets
+    "once", "one-time", "one time", "weekly", "monthly", "annual", "annually", "yearly",
+    "continue", "maybe later", "remind me later", "not ready to support today", "support us",
+    "support", "donate", "donate now", "contribute", "give now", "payment methods",
+    "choose an amount", "other amount", "other",
+    # newsletters and accounts
+    "subscribe", "subscribe now", "sign up", "sign in", "log in", "log out", "register",
+    "email address", "your email", "your e-mail",
+    # share rows
+    "share", "share this", "share this article", "tweet", "facebook", "twitter", "x",
+    "telegram", "whatsapp", "linkedin", "reddit", "bluesky", "email", "e-mail", "print",
+    "copy link", "copy",
+    # dialogs
+    "close", "accept", "accept all", "reject all", "decline", "settings", "ok", "got it",
+    # German
+    "einmalig", "monatlich", "jährlich", "weiter", "jetzt unterstützen", "unterstützen",
+    "spenden", "jetzt spenden", "vielleicht später", "später", "abonnieren", "anmelden",
+    "abmelden", "registrieren", "e-mail-adresse", "teilen", "artikel teilen", "drucken",
+    "link kopieren", "schließen", "akzeptieren", "alle akzeptieren", "ablehnen",
+    "alle ablehnen", "einstellungen", "speichern",
+)  # fmt: skip
+_UI_LABEL = "|".join(
+    r"\W+".join(map(re.escape, label.split())) for label in sorted(UI_LABELS, key=len, reverse=True)
+)
+_AMOUNT = r"[$\u20ac\u00a3]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?[$\u20ac\u00a3]"
+
 # Generic English rules. Anchored (^...$) rules match short UI lines only; unanchored ones are
 # specific phrases that do not occur in news prose.
 GENERIC_TEXT_RULES: tuple[TextRule, ...] = (
@@ -253,6 +284,7 @@ GENERIC_TEXT_RULES: tuple[TextRule, ...] = (
         r"|not ready to support today\??|support us|donate( now)?|contribute( today)?"
         r"|payment methods|paiment methods|\u00d7|x)\s*$",
     ),
+    text_rule("ui_labels", rf"^\W*(?:(?:{_UI_LABEL}|{_AMOUNT})(?:\W+|$)){{2,}}$"),
     text_rule(
         "donation_appeal",
         r"\byour support,? no matter how small"
