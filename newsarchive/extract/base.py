@@ -22,6 +22,7 @@ class Listing:
     more_url_template: str | None = None  # e.g. "https://site/news/{{offset}}"
     more_start: int | None = None
     more_step: int | None = None
+    next_url: str | None = None  # the next page, where a site paginates by links
 
 
 @dataclass

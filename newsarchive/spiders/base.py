@@ -64,6 +64,10 @@ class SectionSpider(scrapy.Spider):
     section_aliases: ClassVar[dict[str, str]] = {}
     local_timezone: ClassVar[str] = "UTC"
     boilerplate_rules: ClassVar[BoilerplateRules] = BoilerplateRules()
+    pagination: ClassVar[str] = "load_more"
+    """How a section's listing goes on: ``load_more`` (offset fragments: a template the page
+    gives, else ``{section_url}/{offset}``) or ``next_link`` (the page's link to the next;
+    none means the listing ends)."""
     first_page_size: ClassVar[int] = 19
     page_step: ClassVar[int] = 18
     feeds: ClassVar[tuple[str, ...]] = ()
@@ -284,16 +288,23 @@ class SectionSpider(scrapy.Spider):
             self.sweeps.end(section, MAX_PAGES)
             return
         template = listing.more_url_template or response.meta.get("more_url_template")
-        if page == 1:
-            offset = listing.more_start or self.first_page_size
-            step = listing.more_step or self.page_step
+        if self.pagination == "next_link":
+            if not listing.next_url:
+                stats.inc_value("newsarchive/listing/sections_exhausted")
+                self.sweeps.end(section, EXHAUSTED)
+                return
+            next_url = listing.next_url
         else:
-            offset += step or self.page_step
-        next_url = (
-            template.replace("{{offset}}", str(offset))
-            if template
-            else f"{self.section_url(section)}/{offset}"
-        )
+            if page == 1:
+                offset = listing.more_start or self.first_page_size
+                step = listing.more_step or self.page_step
+            else:
+                offset += step or self.page_step
+            next_url = (
+                template.replace("{{offset}}", str(offset))
+                if template
+                else f"{self.section_url(section)}/{offset}"
+            )
         yield scrapy.Request(
             next_url,
             callback=self._parse_section,

@@ -1,0 +1,276 @@
+"""Site-independent extraction for site profiles: what most news pages say about themselves.
+
+A news page describes itself in structured data: JSON-LD (often a Yoast-style ``@graph``
+whose article points at its author by ``@id``), OpenGraph, ``article:*`` meta and
+``<link rel=canonical>``. A profile (``newsarchive.spiders.profile``) only declares where its
+listing links, next page and body are (``PageLayout``), and selectors for the fields that
+structured data gets wrong on that site. Plain functions, no Scrapy: testable on saved pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from newsarchive.extract.base import ArticlePage, Excerpt, Listing
+from newsarchive.extract.html import (
+    PageIndex,
+    as_bool,
+    css_xpath,
+    detached_root,
+    element_text,
+    parse_html,
+)
+
+ARTICLE_TYPES = (
+    "NewsArticle",
+    "Article",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "OpinionNewsArticle",
+    "BlogPosting",
+    "Report",
+)
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """Where things are on a site's pages, as CSS selectors (None: not on this site).
+
+    ``fields`` maps an article field (``title``, ``subtitle``, ``authors``, ``tags``,
+    ``image_caption``, ``published``, ``modified``) to a selector that overrides what the
+    structured data says; ``published``/``modified`` read a ``datetime`` attribute or the
+    visible text (the site's time zone applies to naive times).
+    """
+
+    body: str
+    """The element holding the article's text (its boilerplate is removed later)."""
+    listing_scope: str | None = None
+    """The part of a listing page whose links are the section's articles (None: all)."""
+    next_page: str = "link[rel=next], a[rel=next], a.next"
+    """The link to the listing's next page."""
+    lead: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A bad selector fails when the profile is defined, not on its first page.
+        selectors = (self.body, self.listing_scope, self.next_page, self.lead)
+        for css in (*selectors, *self.fields.values()):
+            if css:
+                _compiled(css)
+
+
+_compiled = functools.lru_cache(maxsize=512)(css_xpath)
+"""Selectors are compiled once per process, not once per page."""
+
+
+def _select(root: Any, css: str | None) -> list[Any]:
+    return _compiled(css)(root) if css else []
+
+
+def parse_listing(
+    html: str, url: str, layout: PageLayout, article_id: Callable[[str], str | None]
+) -> Listing:
+    """The articles a listing page links to (in page order, once each) and its next page."""
+    listing = Listing()
+    if not html.strip():
+        return listing
+    root = parse_html(html)
+    scopes = _select(root, layout.listing_scope) or [root]
+    seen: set[str] = set()
+    for scope in scopes:
+        for link in scope.iter("a"):
+            href = (link.get("href") or "").strip()
+            if not href:
+                continue
+            absolute = urljoin(url, href).split("#", 1)[0]
+            key = article_id(absolute)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            listing.excerpts.append(Excerpt(absolute, element_text(link)))
+    for element in _select(root, layout.next_page):
+        href = (element.get("href") or "").strip()
+        if href:
+            listing.next_url = urljoin(url, href)
+            break
+    return listing
+
+
+def parse_article(
+    html: str,
+    url: str,
+    layout: PageLayout,
+    article_id: Callable[[str], str | None],
+    section: str | None = None,
+) -> ArticlePage | None:
+    """Raw fields of an article page, from its structured data and ``layout``; None if the
+    page is not an article (no article object in its JSON-LD, no ``og:type`` article and no
+    body element: a login wall, a consent page, a listing)."""
+    root = parse_html(html)
+    index = PageIndex(root)
+    objects, invalid = index.jsonld_objects()
+    by_id = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
+    news = _article_object(objects)
+    bodies = _select(root, layout.body)
+    if not bodies and not news and index.meta("og:type") != "article":
+        return None
+    problems = ["jsonld_invalid"] if invalid else []
+    if not news:
+        problems.append("jsonld_missing_article")
+    if not bodies:
+        problems.append("body_container_missing")
+    webpage = _resolve(news.get("mainEntityOfPage"), by_id) or {}
+
+    overrides = {name: _select(root, css) for name, css in layout.fields.items()}
+    title = (
+        _first_text(overrides.get("title"))
+        or _str(news.get("headline"))
+        or _first_text(root.xpath("//h1"))
+        or index.meta("og:title")  # last: it often carries the site's name
+    )
+    authors = [t for t in map(element_text, overrides.get("authors", [])) if t]
+    if not authors:
+        authors = _names(news.get("author"), by_id) or index.meta_all("author")
+    tags = [t for t in map(element_text, overrides.get("tags", [])) if t]
+    if not tags:
+        tags = index.meta_all("article:tag") or _keywords(news.get("keywords"))
+    published_raw = [
+        *_time_values(overrides.get("published")),
+        _str(news.get("datePublished")),
+        index.meta("article:published_time"),
+        _str(webpage.get("datePublished")),
+        _str(news.get("dateCreated")),
+    ]
+    modified_raw = [
+        *_time_values(overrides.get("modified")),
+        _str(news.get("dateModified")),
+        index.meta("article:modified_time"),
+        _str(webpage.get("dateModified")),
+    ]
+    image = _resolve(news.get("image"), by_id)
+    lead = _first(_select(root, layout.lead))
+    fields: dict[str, Any] = {
+        "url": url,
+        "canonical_url": index.canonical_url() or index.meta("og:url") or url,
+        "title": title,
+        "subtitle": _first_text(overrides.get("subtitle")),
+        "authors": authors,
+        "tags": tags,
+        "language": _str(news.get("inLanguage"))
+        or _str(webpage.get("inLanguage"))
+        or _language(root),
+        "image_url": index.meta("og:image") or _image_url(image),
+        "image_caption": _first_text(overrides.get("image_caption"))
+        or (_str(image.get("caption")) if isinstance(image, dict) else None),
+        "is_accessible_for_free": as_bool(news.get("isAccessibleForFree")),
+        "section_hint": None
+        if section
+        else (_first_str(news.get("articleSection")) or index.meta("article:section")),
+        "published_raw": [d for d in published_raw if d],
+        "modified_raw": [d for d in modified_raw if d],
+        "article_id": article_id(url) or article_id(index.canonical_url() or ""),
+    }
+    # Parsed trees, handed to the boilerplate stage as they are (the lead first: it may sit
+    # inside the body, and must not be read twice).
+    fields["lead_html"] = detached_root(lead) if lead is not None else None
+    fields["body_html"] = detached_root(bodies[0]) if bodies else None
+    return ArticlePage(fields, problems)
+
+
+def _article_object(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    for obj in objects:
+        kind = obj.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if any(k in ARTICLE_TYPES for k in kinds):
+            return obj
+    return {}
+
+
+def _resolve(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:
+    """A JSON-LD value with ``{"@id": ...}`` references replaced by the objects they name."""
+    if isinstance(value, list):
+        return [_resolve(item, by_id) for item in value]
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        return by_id.get(value["@id"], value)
+    return value
+
+
+def _names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
+    """Author names from JSON-LD ``author``: strings, Persons (by ``@id`` too); not
+    Organizations (a site naming itself as the author has no byline)."""
+    resolved = _resolve(value, by_id)
+    items = resolved if isinstance(resolved, list) else [resolved]
+    names = []
+    for item in items:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, dict) and item.get("@type") != "Organization":
+            name = item.get("name")
+            if isinstance(name, str):
+                names.append(name)
+    return [n.strip() for n in names if n and n.strip()]
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [k.strip() for k in value.split(",") if k.strip()]
+    if isinstance(value, list):
+        return [k.strip() for k in value if isinstance(k, str) and k.strip()]
+    return []
+
+
+def _image_url(image: Any) -> str | None:
+    if isinstance(image, list):
+        image = image[0] if image else None
+    if isinstance(image, str):
+        return image
+    if isinstance(image, dict):
+        return _str(image.get("url") or image.get("contentUrl"))
+    return None
+
+
+def _time_values(elements: list[Any] | None) -> list[str]:
+    """What a date element says: its ``datetime`` attribute, else its visible text."""
+    values = []
+    for element in elements or []:
+        value = element.get("datetime") or element.get("content") or element_text(element)
+        if value and value.strip():
+            values.append(" ".join(value.split()))
+    return values
+
+
+_LANG = re.compile(r"^[A-Za-z]{2,3}")
+
+
+def _language(root: Any) -> str | None:
+    html = root if root.tag == "html" else next(root.iter("html"), None)
+    match = _LANG.match((html.get("lang") or "") if html is not None else "")
+    return match.group(0).lower() if match else None
+
+
+def _first(elements: list[Any]) -> Any | None:
+    return elements[0] if elements else None
+
+
+def _first_text(elements: list[Any] | None) -> str | None:
+    for element in elements or []:
+        text = element_text(element)
+        if text and text.strip():
+            return text
+    return None
+
+
+def _first_str(value: Any) -> str | None:
+    """A string, or the first string of a list (``articleSection`` comes as either)."""
+    if isinstance(value, list):
+        return next((s for s in map(_str, value) if s), None)
+    return _str(value)
+
+
+def _str(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
