@@ -35,6 +35,16 @@ def test_no_boilerplate_in_any_text_column(crawled: CrawlResult, mirror) -> None
     assert report.boilerplate_leaks == [], report.summary()
 
 
+def test_the_manifest_counts_the_boilerplate_removed(crawled: CrawlResult) -> None:
+    """Per rule, as many blocks as the rows say were removed from them. (The rules catch all
+    of this mirror's boilerplate: nothing is left for repetition to learn.)"""
+    boilerplate = crawled.manifest["boilerplate"]
+    rows = load_archive(crawled.output)
+    assert sum(boilerplate["removed"].values()) == sum(r["boilerplate_removed"] for r in rows) > 0
+    assert {"ad", "newsletter", "site:related"} <= set(boilerplate["removed"])
+    assert boilerplate["learned_blocks"] == boilerplate["removed"].get("repeated", 0) == 0
+
+
 def test_archive_reads_back_without_options(crawled: CrawlResult, mirror) -> None:
     expected = len(mirror.ground_truth()["articles"])
     pattern = f"{crawled.output}/**/*.parquet"

@@ -175,6 +175,10 @@ class ArchiveRun:
             "rows_written": stats.get("newsarchive/parquet/rows_written", 0),
             "dropped": _by_prefix(stats, "newsarchive/dropped/"),
             "rejected": _by_prefix(stats, "newsarchive/rejected/"),
+            "boilerplate": {
+                "removed": _by_prefix(stats, "newsarchive/boilerplate/removed/"),
+                "learned_blocks": stats.get("newsarchive/boilerplate/learned_repeated_blocks", 0),
+            },
             "skipped_pages": _by_prefix(stats, "newsarchive/skipped/"),
             "failed_pages": _by_prefix(stats, "newsarchive/failed/"),
             "errors": stats.get(ERRORS_KEY, 0),
