@@ -1,5 +1,8 @@
 """``python -m newsarchive.mirror``: serve a mirror until SIGINT/SIGTERM.
 
+``--site moscowtimes`` (the default) serves The Moscow Times mirror, ``--site wordpress`` the
+German WordPress news site of ``newsarchive.mirror.wordpress``.
+
 The first line on stdout is the base URL (flushed), so a parent process can read it and go.
 With ``--ground-truth PATH`` the ground truth is written before that line appears, and
 rewritten after every ``POST /__mirror__/advance``.
@@ -25,7 +28,14 @@ from newsarchive.mirror.site import build_site
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m newsarchive.mirror",
-        description="Serve an offline, deterministic mirror of The Moscow Times.",
+        description="Serve an offline, deterministic mirror of The Moscow Times "
+        "(or of a German WordPress news site).",
+    )
+    parser.add_argument(
+        "--site",
+        choices=("moscowtimes", "wordpress"),
+        default="moscowtimes",
+        help="which site to mirror",
     )
     parser.add_argument("--articles", type=int, default=300, help="number of articles")
     parser.add_argument("--seed", type=int, default=1, help="seed of the site's content")
@@ -73,7 +83,12 @@ def write_json(path: Path, data: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    site = build_site(args.articles, args.seed, args.now)
+    if args.site == "wordpress":
+        from newsarchive.mirror.wordpress import build_wordpress_site
+
+        site = build_wordpress_site(args.articles, args.seed, args.now)
+    else:
+        site = build_site(args.articles, args.seed, args.now)
     plan = None
     if args.faults:
         plan = FaultPlan.parse(

@@ -68,9 +68,9 @@ import re
 import struct
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from random import Random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newsarchive.mirror.routes import ARTICLE_PATH, HTML, Page
 
@@ -123,7 +123,9 @@ BOMB_SIZE = 2 * 1024**3
 
 
 def page_class(path: str) -> str | None:
-    """Which fault targets a path belongs to: article, listing, feed or None."""
+    """Which fault targets a path of the Moscow Times mirror belongs to: article, listing, feed
+    or None. Another site (one with a ``page_class`` method) classifies its own paths: see
+    ``FaultPlan.for_site``."""
     if ARTICLE_PATH.fullmatch(path):
         return "article"
     if path.startswith(("/rss/", "/sitemap/")):
@@ -152,6 +154,20 @@ class FaultPlan:
     kinds: frozenset[str] = frozenset(KINDS)
     slow_seconds: float = 5.0
     hostile_rate: float = 0.1
+    classify: Callable[[str], str | None] | None = field(default=None, compare=False, repr=False)
+    """Path -> article, listing, feed or None; None: the Moscow Times paths (``page_class``)."""
+
+    def for_site(self, site: Any) -> FaultPlan:
+        """This plan, targeting the pages of ``site``.
+
+        The seam for mirrors of other sites: a site object with a ``page_class(path)`` method
+        says itself which of its paths are articles, listings or feeds (the Moscow Times site
+        has none, and the plan is returned unchanged). The draws stay those of (seed, path).
+        """
+        classify = getattr(site, "page_class", None)
+        if classify is None or classify == self.classify:
+            return self
+        return replace(self, classify=classify)
 
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(KINDS)
@@ -174,7 +190,7 @@ class FaultPlan:
 
     def scenario(self, path: str) -> Scenario | None:
         """The path's one scenario, or None when it is always served normally."""
-        target = page_class(path)
+        target = (self.classify or page_class)(path)
         if target is None:
             return None
         rng = Random(f"{self.seed}:{path}")
@@ -325,9 +341,17 @@ def malformed(body: bytes) -> bytes:
 
 
 def broken_jsonld(body: bytes) -> bytes:
-    """The page-metadata JSON-LD cut short, as a failed template render leaves it."""
+    """The page-metadata JSON-LD cut short, as a failed template render leaves it.
+
+    On a page without the Moscow Times' page-metadata block (another site's mirror), the
+    first ``application/ld+json`` script is cut (on WordPress: Yoast's schema graph).
+    """
     html = body.decode("utf-8")
-    start = html.index("data-json-ld-for-pagemetadata>") + len("data-json-ld-for-pagemetadata>")
+    marker = "data-json-ld-for-pagemetadata>"
+    if marker not in html:
+        opening = html.index('<script type="application/ld+json"')
+        marker = html[opening : html.index(">", opening) + 1]
+    start = html.index(marker) + len(marker)
     end = html.index("</script>", start)
     block = html[start:end]
     cut = block[: len(block) * 2 // 3].rstrip("\\") + ',\n  "headline": "unterminated'

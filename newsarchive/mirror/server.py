@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from newsarchive.mirror.site import MirrorSite
+    from newsarchive.mirror.wordpress.site import WordPressSite
 
 CACHE_SIZE = 256
 """Rendered pages kept in memory (about 60 kB each)."""
@@ -69,11 +70,18 @@ class MirrorServer:
 
     >>> with MirrorServer(build_site(50)) as server:  # doctest: +SKIP
     ...     urlopen(server.base_url + "/news")
+
+    It serves other sites' mirrors too (``newsarchive.mirror.wordpress``): a site object with
+    a ``resolve(base, path) -> Page`` method renders its own pages, and one with a
+    ``page_class(path)`` method tells the fault plan which paths are articles, listings and
+    feeds (``FaultPlan.for_site``). Everything else (caching by ``site.generation``,
+    conditional GET on the page's ETag/Last-Modified, the log, the admin endpoints) is shared;
+    the site also provides ``advance(...)``, ``ground_truth(base, faults)`` and ``lock``.
     """
 
     def __init__(
         self,
-        site: MirrorSite,
+        site: MirrorSite | WordPressSite,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
@@ -82,7 +90,7 @@ class MirrorServer:
         latency: float = 0.0,
     ) -> None:
         self.site = site
-        self.faults = faults
+        self.faults = faults  # (bound to the site by the property)
         self.latency = latency
         """Seconds every site request waits before its answer: a real site's round trip and
         render time, for benchmarks where a loopback mirror would otherwise answer at once."""
@@ -131,6 +139,15 @@ class MirrorServer:
 
     # --- pages, state and log ------------------------------------------------------------------
 
+    @property
+    def faults(self) -> FaultPlan | None:
+        return self._faults
+
+    @faults.setter
+    def faults(self, plan: FaultPlan | None) -> None:
+        """Set (or clear) the fault plan, targeting this server's site."""
+        self._faults = plan.for_site(self.site) if plan is not None else None
+
     def page(self, target: str) -> Page:
         """The page for a request target (the query string is ignored, as on the real site)."""
         path = urlsplit(target).path or "/"
@@ -140,7 +157,11 @@ class MirrorServer:
             if page is not None:
                 self._cache.move_to_end(key)
                 return page
-        page = resolve(self.site, self.base_url, path)
+        own_resolve = getattr(self.site, "resolve", None)  # a site that renders its own pages
+        if own_resolve is not None:
+            page = own_resolve(self.base_url, path)
+        else:
+            page = resolve(self.site, self.base_url, path)
         with self._cache_lock:
             self._cache[key] = page
             while len(self._cache) > CACHE_SIZE:

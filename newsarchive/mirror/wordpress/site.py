@@ -1,0 +1,720 @@
+"""The WordPress mirror's data: a seeded German local-news site ("Lindenauer Rundschau").
+
+A WordPress 6 site with Yoast SEO (+ News SEO), Borlabs Cookie and the usual plugins, as
+described in ``docs/wordpress-news-site.md`` (``/work/shared/docs``). Post metadata is drawn
+eagerly when the site is built; bodies lazily, per post, from a generator seeded by (site seed,
+post ID). ``advance()`` moves the clock, publishes and updates posts.
+
+- Permalinks ``/artikel/{ID}/{slug}/`` (the lokalo.de scheme), category base ``/kategorie/``.
+- Times: the site zone is Europe/Berlin (CET/CEST); the ground truth is UTC. Some posts are
+  published right at the DST switches and near local midnight (local date != UTC date).
+- Posts before 2019 were written in the classic editor (``wp-caption`` markup), later ones in
+  Gutenberg (``wp-block-*``).
+- Some posts are behind the Steady paywall: the HTML holds only the teaser, and so does the
+  ground truth (``is_accessible_for_free`` False).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from random import Random
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from newsarchive.mirror.wordpress.text import (
+    TextGen,
+    clean_text,
+    escape,
+    render_inline,
+    slugify,
+)
+
+if TYPE_CHECKING:
+    from newsarchive.mirror.faults import FaultPlan
+    from newsarchive.mirror.routes import Page
+
+BASE = "@@BASE@@"
+"""Placeholder for the server's base URL in stored HTML, replaced when a page is served."""
+BERLIN = ZoneInfo("Europe/Berlin")
+SITE_NAME = "Lindenauer Rundschau"
+CATEGORIES: dict[str, tuple[str, int]] = {
+    # slug: (name, relative weight); "allgemein" is WordPress's default category
+    "lokales": ("Lokales", 30),
+    "politik": ("Politik", 16),
+    "wirtschaft": ("Wirtschaft", 12),
+    "kultur": ("Kultur", 10),
+    "sport": ("Sport", 12),
+    "panorama": ("Panorama", 8),
+    "meinung": ("Meinung", 6),
+    "allgemein": ("Allgemein", 6),
+}
+DEFAULT_CATEGORY = "allgemein"
+# fmt: off
+TAGS = (
+    "Energiewende", "Bürgerbeteiligung", "Stadtrat", "Verkehr", "Klimaschutz", "Wohnungsbau",
+    "Schule", "Gesundheit", "Polizei", "Haushalt", "Fußball", "Kommunalwahl", "Digitalisierung",
+    "Einzelhandel", "Nahverkehr", "Theater", "Musik", "Ehrenamt", "Umwelt", "Landtag",
+    "Kita", "Radverkehr", "Feuerwehr", "Gastronomie", "Öffentlicher Dienst", "Stadtfest",
+)
+# fmt: on
+EXTERNAL_LINKS = (
+    "https://www.leipzig.de/buergerservice-und-verwaltung/",
+    "https://www.sachsen.de/",
+    "https://www.destatis.de/DE/Presse/",
+    "https://www.mdr.de/nachrichten/sachsen/",
+)
+OLDEST = datetime(2014, 3, 1, tzinfo=UTC)
+FIRST_ID = 11_800
+POSTS_PER_SITEMAP = 1000
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """Ground-truth time format: UTC with a ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def local(moment: datetime) -> datetime:
+    """The site's wall clock (Europe/Berlin) at ``moment``."""
+    return moment.astimezone(BERLIN)
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    nicename: str
+    login: str
+    user_id: int
+    bio: str
+
+    @property
+    def schema_hash(self) -> str:
+        """Yoast's person @id suffix: ``wp_hash(user_login . ID)``, 32 hex digits."""
+        return hashlib.md5(f"{self.login}{self.user_id}".encode()).hexdigest()
+
+
+@dataclass
+class Image:
+    """A featured image: ``/wp-content/uploads/{YYYY}/{MM}/{name}.jpg`` plus sizes."""
+
+    attachment_id: int
+    stem: str
+    """``/wp-content/uploads/2023/11/rathaus-lindenau`` (without extension)."""
+    width: int
+    height: int
+    caption: str | None
+    alt: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.stem}.jpg"
+
+    def sized(self, width: int) -> str:
+        return f"{self.stem}-{width}x{round(self.height * width / self.width)}.jpg"
+
+
+@dataclass
+class Block:
+    """A piece of ``post_content`` as rendered: its HTML (with ``BASE``) and its body texts."""
+
+    kind: str
+    """p, heading, quote, figure, embed or related (an editor's "Lesen Sie auch:" line)."""
+    html: str
+    texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Body:
+    blocks: list[Block]
+    first_sentence: str
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [t for b in self.blocks for t in b.texts]
+
+
+@dataclass
+class Article:
+    """One WordPress post."""
+
+    id: int
+    category: str
+    published: datetime
+    modified: datetime
+    title: str
+    slug: str
+    kicker: str | None
+    subtitle: str | None
+    lead: str | None
+    authors: tuple[Author, ...]
+    tags: tuple[str, ...]
+    image: Image | None
+    paywalled: bool
+    comments: int
+    comments_open: bool
+    layout: int
+    """Seed for the page's presentation choices (boilerplate variants and positions)."""
+    updates: list[str] = field(default_factory=list)
+    version: int = 1
+
+    @property
+    def path(self) -> str:
+        return f"/artikel/{self.id}/{self.slug}/"
+
+    @functools.cached_property
+    def local_published(self) -> datetime:
+        return local(self.published)
+
+    @property
+    def gutenberg(self) -> bool:
+        return self.local_published.year >= 2019
+
+    @property
+    def last_changed(self) -> datetime:
+        return max(self.modified, self.published)
+
+
+class WordPressSite:
+    """All posts of the WordPress mirror, indexed the ways the pages need them.
+
+    Serve it with ``MirrorServer(site)``: it renders its own pages (``resolve``) and classifies
+    its own paths for fault plans (``page_class``).
+    """
+
+    name = SITE_NAME
+    language = "de"
+
+    def __init__(self, seed: int, now: datetime, articles: list[Article]) -> None:
+        self.seed = seed
+        self.now = now
+        self.lock = threading.RLock()
+        self.generation = 0
+        """Bumped by every ``advance()``: cached pages of an older generation are stale."""
+        self.advances = 0
+        self._bodies: dict[int, Body] = {}
+        self.articles: dict[int, Article] = {}
+        self.chronological: list[Article] = []
+        self._position: dict[int, int] = {}
+        self._titles: set[str] = set()
+        self.authors = _author_pool(seed)
+        self._add(articles)
+
+    # --- indexes -------------------------------------------------------------------------------
+
+    def _add(self, articles: list[Article]) -> None:
+        for article in sorted(articles, key=lambda a: (a.published, a.id)):
+            self.articles[article.id] = article
+            self._position[article.id] = len(self.chronological)
+            self.chronological.append(article)
+            self._titles.add(article.title)
+        self.newest = self.chronological[::-1]
+        self.by_category: dict[str, list[Article]] = {c: [] for c in CATEGORIES}
+        self.by_tag: dict[str, list[Article]] = {}
+        self.by_author: dict[str, list[Article]] = {}
+        for article in self.newest:
+            self.by_category[article.category].append(article)
+            for tag in article.tags:
+                self.by_tag.setdefault(slugify(tag), []).append(article)
+            for author in article.authors:
+                self.by_author.setdefault(author.nicename, []).append(article)
+
+    def get(self, article_id: int) -> Article | None:
+        return self.articles.get(article_id)
+
+    def older_than(self, article: Article) -> list[Article]:
+        """Posts published before this one: a set that ``advance()`` never changes."""
+        return self.chronological[: self._position[article.id]]
+
+    # --- bodies --------------------------------------------------------------------------------
+
+    def body(self, article: Article) -> Body:
+        """The post's visible content blocks (a paywalled post: its teaser), cached."""
+        with self.lock:
+            body = self._bodies.get(article.id)
+            if body is None:
+                body = self._bodies[article.id] = _make_body(self.seed, article, self)
+            if article.updates:
+                return Body([*body.blocks, _update_block(self.seed, article)], body.first_sentence)
+            return body
+
+    def word_count(self, article: Article) -> int:
+        return sum(len(p.split()) for p in self.body(article).paragraphs)
+
+    def read_minutes(self, article: Article) -> int:
+        """Yoast's "Geschätzte Lesezeit": 200 words a minute, at least 1."""
+        return max(1, round(self.word_count(article) / 200))
+
+    # --- serving (the seams ``MirrorServer`` and ``FaultPlan`` use) ------------------------------
+
+    def resolve(self, base: str, path: str) -> Page:
+        from newsarchive.mirror.wordpress.routes import resolve
+
+        return resolve(self, base, path)
+
+    def page_class(self, path: str) -> str | None:
+        from newsarchive.mirror.wordpress.routes import page_class
+
+        return page_class(path)
+
+    # --- changes over time ---------------------------------------------------------------------
+
+    def advance(
+        self,
+        seed: int | None = None,
+        new_articles: int = 10,
+        updated_articles: int = 5,
+        hours: float = 6,
+    ) -> dict[str, Any]:
+        """Move the clock on: publish new posts in the new window, update recent ones.
+
+        Updates go to free posts published within the two days before the new ``now``: a
+        paragraph is appended, ``modified`` becomes the new now minus a few minutes, the
+        version is bumped. Returns what changed (post IDs and the new now).
+        """
+        with self.lock:
+            self.advances += 1
+            rng = Random(f"{self.seed}:wp-advance:{self.advances}" if seed is None else seed)
+            start, self.now = self.now, self.now + timedelta(hours=hours)
+            span = (self.now - start).total_seconds()
+            next_id = max(self.articles, default=FIRST_ID) + 1
+            fresh = []
+            for _ in range(new_articles):
+                published = start + timedelta(seconds=rng.uniform(1, max(span, 2)))
+                published = min(published.replace(microsecond=0), self.now)
+                next_id += rng.randint(2, 9)
+                fresh.append(
+                    _make_article(
+                        rng,
+                        next_id,
+                        _pick_category(rng),
+                        published,
+                        self.now,
+                        self._titles,
+                        self.authors,
+                    )
+                )
+            recent = [
+                a
+                for a in self.newest
+                if self.now - timedelta(days=2) <= a.published < start and not a.paywalled
+            ]
+            updated = rng.sample(recent, min(updated_articles, len(recent)))
+            for article in updated:
+                text = TextGen(rng, article.published.year).paragraph()
+                article.updates.append(" ".join(text))
+                minutes_ago = timedelta(minutes=rng.randint(2, 9))
+                article.modified = max(self.now - minutes_ago, article.published + minutes_ago)
+                article.version += 1
+            self._add(fresh)
+            self.generation += 1
+            return {
+                "now": iso_utc(self.now),
+                "added": [a.id for a in fresh],
+                "updated": [a.id for a in updated],
+            }
+
+    # --- ground truth --------------------------------------------------------------------------
+
+    def ground_truth(self, base_url: str, faults: FaultPlan | None = None) -> dict[str, Any]:
+        """What a perfect archive of the site, crawled now, would hold (JSON-ready); the same
+        shape as the Moscow Times mirror's, for ``newsarchive.evaluate``."""
+        from newsarchive.mirror.wordpress.boilerplate import boilerplate_lines
+
+        base_url = base_url.rstrip("/")
+        if faults is not None:
+            faults = faults.for_site(self)
+        with self.lock:
+            return {
+                "base_url": base_url,
+                "seed": self.seed,
+                "now": iso_utc(self.now),
+                "articles": [self._truth(a, base_url, faults) for a in self.newest],
+                "boilerplate": boilerplate_lines(self),
+            }
+
+    def _truth(self, a: Article, base: str, faults: FaultPlan | None) -> dict[str, Any]:
+        return {
+            "url": base + a.path,
+            "article_id": str(a.id),
+            "title": a.title,
+            "subtitle": a.subtitle,
+            "lead": a.lead,
+            "authors": [author.name for author in a.authors],
+            "published_at": iso_utc(a.published),
+            "modified_at": iso_utc(a.modified),
+            "section": a.category,
+            "tags": list(a.tags),
+            "language": "de",
+            "body_paragraphs": self.body(a).paragraphs,
+            "image_url": base + a.image.path if a.image else None,
+            # The archive keeps captions without their credits ("Foto: ...").
+            "image_caption": a.image.caption.split(" Foto: ")[0]
+            if a.image and a.image.caption
+            else None,
+            # What the page says: Yoast marks paywalled posts only (the schema's null).
+            "is_accessible_for_free": False if a.paywalled else None,
+            "version": a.version,
+            "servable_within": faults.servable_within(a.path) if faults else 1,
+        }
+
+
+# --- generation ----------------------------------------------------------------------------
+
+_BIOS = (
+    "{name} schreibt seit {year} für die {site}, vor allem über Stadtpolitik und Verkehr.",
+    "{name} ist Redakteurin im Lokalressort und berichtet aus den Ortsteilen.",
+    "{name} leitet das Sportressort und ist bei fast jedem Heimspiel dabei.",
+    "{name} volontierte bei der {site} und ist heute für Kultur und Freizeit zuständig.",
+    "{name} berichtet über Wirtschaft, Handel und Handwerk in der Region.",
+)
+
+
+def _author_pool(seed: int) -> list[Author]:
+    """Staff users (nicename = their name as a slug) and the desk user "Redaktion"."""
+    rng = Random(f"{seed}:wp-authors")
+    gen = TextGen(rng)
+    names: list[str] = []
+    while len(names) < 14:
+        name = gen.person()
+        if name not in names:
+            names.append(name)
+    authors = []
+    for i, name in enumerate(names):
+        first, last = name.split(" ", 1)
+        bio = rng.choice(_BIOS).format(name=name, year=rng.randint(2008, 2020), site=SITE_NAME)
+        login = (first[0] + last).lower() if rng.random() < 0.6 else slugify(name)
+        authors.append(Author(name, slugify(name), slugify(login), 3 + i * 2, bio))
+    desk = f"Die Redaktion der {SITE_NAME} berichtet aus Lindenau und der Region."
+    authors.append(Author("Redaktion", "redaktion", "redaktion", 2, desk))
+    return authors
+
+
+def _pick_category(rng: Random) -> str:
+    names = list(CATEGORIES)
+    return rng.choices(names, weights=[CATEGORIES[c][1] for c in names])[0]
+
+
+def _make_article(
+    rng: Random,
+    article_id: int,
+    category: str,
+    published: datetime,
+    now: datetime,
+    titles: set[str],
+    authors: list[Author],
+) -> Article:
+    """Draw one post's metadata; ``titles`` keeps titles (and so slugs) unique."""
+    gen = TextGen(rng, published.year)
+    title = gen.title()
+    while title in titles:
+        title = gen.title()
+    titles.add(title)
+    slug = slugify(title)[:75].rstrip("-")
+    roll = rng.random()
+    if roll < 0.45:
+        modified = published
+    elif roll < 0.75:
+        modified = published + timedelta(seconds=rng.randint(30, 1800))
+    elif roll < 0.95:
+        modified = published + timedelta(minutes=rng.randint(31, 4 * 24 * 60))
+    else:  # scheduled: last edited before it went out
+        modified = published - timedelta(minutes=rng.randint(10, 300))
+    if modified > now:
+        modified = max(published, now - timedelta(minutes=1))
+    staff, desk = authors[:-1], authors[-1]
+    n_roll = rng.random()
+    if n_roll < 0.07:
+        byline: tuple[Author, ...] = (desk,)
+    elif n_roll < 0.2:
+        byline = tuple(rng.sample(staff, 2))  # Co-Authors Plus
+    else:
+        byline = (rng.choice(staff),)
+    tags = tuple(rng.sample(TAGS, rng.choices((0, 1, 2, 3, 4), (10, 25, 35, 20, 10))[0]))
+    image = None
+    if rng.random() < 0.8:
+        loc = local(published)
+        caption = None
+        if rng.random() < 0.85:
+            caption = gen.caption()
+            if rng.random() < 0.7:
+                caption += f" Foto: {gen.credit()}"
+        stem = f"/wp-content/uploads/{loc:%Y/%m}/{slugify(gen.caption())[:40].rstrip('-')}"
+        image = Image(
+            article_id - rng.randint(1, 3),
+            f"{stem}-{rng.randint(1, 99)}" if rng.random() < 0.3 else stem,
+            rng.choice((1920, 1600, 1200)),
+            rng.choice((1080, 900, 800)),
+            caption,
+            caption.split(" Foto: ")[0] if caption and rng.random() < 0.6 else "",
+        )
+    return Article(
+        id=article_id,
+        category=category,
+        published=published,
+        modified=modified,
+        title=title,
+        slug=slug,
+        kicker=rng.choice(("Stadtrat", "Verkehr", "Nach dem Unwetter", "Kommentar", "Exklusiv"))
+        if rng.random() < 0.2
+        else None,
+        subtitle=gen.sentence() if rng.random() < 0.35 else None,
+        lead=gen.sentence() if rng.random() < 0.3 else None,
+        authors=byline,
+        tags=tags,
+        image=image,
+        paywalled=category != DEFAULT_CATEGORY and rng.random() < 0.05,
+        comments=rng.choice((0, 0, 0, 1, 2, 3, 5, 8, 12)),
+        comments_open=rng.random() < 0.8,
+        layout=rng.getrandbits(32),
+    )
+
+
+def _edge_instants(rng: Random, first: datetime, last: datetime) -> list[list[datetime]]:
+    """Instants a date parser gets wrong, by kind, for every year between first and last.
+
+    The spring switch (last Sunday of March, 01:00 UTC) minus and plus 30-40 minutes; the
+    autumn switch (last Sunday of October, 01:00 UTC) minus and plus 30 minutes (both 02:30
+    on the wall: the hour that happens twice); 00:10-00:50 local in summer and in winter (the
+    local date is one day after the UTC date).
+    """
+    kinds: list[list[datetime]] = [[] for _ in range(6)]
+    for year in range(first.year, last.year + 1):
+        march, october = (
+            max(
+                datetime(year, month, d, 1, tzinfo=UTC)
+                for d in range(25, 32)
+                if datetime(year, month, d).weekday() == 6
+            )
+            for month in (3, 10)
+        )
+        moments = (
+            march - timedelta(minutes=rng.randint(30, 40)),
+            march + timedelta(minutes=rng.randint(30, 40)),
+            october - timedelta(minutes=30) + timedelta(seconds=rng.randint(0, 59)),
+            october + timedelta(minutes=30) + timedelta(seconds=rng.randint(0, 59)),
+            datetime(year, 7, rng.randint(1, 28), 22, rng.randint(10, 50), tzinfo=UTC),
+            datetime(year, 1, rng.randint(1, 28), 23, rng.randint(10, 50), tzinfo=UTC),
+        )
+        for kind, moment in zip(kinds, moments, strict=True):
+            if first <= moment <= last:
+                kind.append(moment)
+    return kinds
+
+
+def build_wordpress_site(
+    articles: int = 300, seed: int = 1, now: datetime | None = None
+) -> WordPressSite:
+    """A deterministic site for (articles, seed, now); ``now`` defaults to this UTC hour."""
+    if now is None:
+        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    rng = Random(f"{seed}:wp-site")
+    names = list(CATEGORIES)
+    categories = [c for c in names for _ in range(min(3, articles // len(names)))]
+    categories += [_pick_category(rng) for _ in range(articles - len(categories))]
+    rng.shuffle(categories)
+    recent_start = now - timedelta(days=90)
+    dates = []
+    for _ in range(articles):
+        if rng.random() < 0.85:
+            moment = now - timedelta(seconds=rng.uniform(60, 90 * 86400))
+        else:
+            moment = OLDEST + (recent_start - OLDEST) * rng.random()
+        dates.append(moment.replace(microsecond=0))
+    # A few posts at the instants that trip date parsers (one in ten, at most twelve): one
+    # of each kind first, then more of any kind.
+    kinds = _edge_instants(rng, OLDEST, now - timedelta(hours=1))
+    edges = [rng.choice(kind) for kind in kinds if kind]
+    rest = sorted(set().union(*kinds) - set(edges))
+    edges += rng.sample(rest, min(len(rest), 6))
+    for i, moment in enumerate(edges[: min(articles // 10, 12)]):
+        dates[i * 7 % articles] = moment
+    dates.sort()
+    titles: set[str] = set()
+    pool = _author_pool(seed)
+    made, next_id = [], FIRST_ID
+    for category, published in zip(categories, dates, strict=True):
+        next_id += rng.randint(2, 12)  # attachments and revisions take IDs too
+        made.append(_make_article(rng, next_id, category, published, now, titles, pool))
+    return WordPressSite(seed, now, made)
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+LAZY_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+
+def _paragraph_html(text: str, rng: Random, links: tuple[str, ...]) -> str:
+    inline = render_inline(text, rng, links=links)
+    roll = rng.random()
+    if roll < 0.08:
+        html = f"<p>\n{inline}\n</p>"
+    elif roll < 0.12:
+        html = f'<p style="text-align: justify;">{inline}</p>'
+    else:
+        html = f"<p>{inline}</p>"
+    if rng.random() < 0.04:
+        html += "\n<p>&nbsp;</p>"
+    return html
+
+
+def _figure(rng: Random, gen: TextGen, a: Article) -> str:
+    """An in-body image: Gutenberg ``figure.wp-block-image`` or classic ``div.wp-caption``."""
+    att = a.id + rng.randint(1, 4)
+    loc = a.local_published
+    name = slugify(gen.caption())[:40].rstrip("-")
+    src = f"{BASE}/wp-content/uploads/{loc:%Y/%m}/{name}-1024x683.jpg"
+    srcset = (
+        f"{src} 1024w, {BASE}/wp-content/uploads/{loc:%Y/%m}/{name}-300x200.jpg 300w, "
+        f"{BASE}/wp-content/uploads/{loc:%Y/%m}/{name}-768x512.jpg 768w"
+    )
+    caption = escape(gen.caption()) + (
+        f" Foto: {escape(gen.credit())}" if rng.random() < 0.7 else ""
+    )
+    lazy = rng.random() < 0.5
+    if lazy:
+        img = (
+            f'<img decoding="async" width="1024" height="683" src="{LAZY_GIF}" '
+            f'data-lazy-src="{src}" data-lazy-srcset="{srcset}" alt="" '
+            f'class="wp-image-{att}"><noscript><img decoding="async" width="1024" height="683" '
+            f'src="{src}" alt="" class="wp-image-{att}"></noscript>'
+        )
+    else:
+        img = (
+            f'<img loading="lazy" decoding="async" width="1024" height="683" src="{src}" '
+            f'alt="" class="wp-image-{att}" srcset="{srcset}" '
+            'sizes="(max-width: 1024px) 100vw, 1024px">'
+        )
+    if a.gutenberg:
+        return (
+            f'<figure class="wp-block-image size-large">{img}'
+            f'<figcaption class="wp-element-caption">{caption}</figcaption></figure>'
+        )
+    return (
+        f'<div id="attachment_{att}" style="width: 1034px" class="wp-caption aligncenter">'
+        f'{img}<p id="caption-attachment-{att}" class="wp-caption-text">{caption}</p></div>'
+    )
+
+
+def _embed(rng: Random, gen: TextGen, a: Article) -> str:
+    """A tweet or a YouTube video, often behind a Borlabs content blocker (never body text)."""
+    from newsarchive.mirror.wordpress import boilerplate as bp
+
+    if rng.random() < 0.2:
+        page = f"https://www.facebook.com/{slugify(gen.caption())[:30]}/posts/{rng.getrandbits(50)}"
+        post = (
+            f'<div class="fb-post" data-href="{page}" data-width="500" data-show-text="true">'
+            f'<blockquote cite="{page}" class="fb-xfbml-parse-ignore"><p>'
+            f"{escape(gen.sentence())}</p></blockquote></div>"
+        )
+        return (
+            '<figure class="wp-block-embed is-type-rich is-provider-facebook '
+            f'wp-block-embed-facebook"><div class="wp-block-embed__wrapper">\n'
+            f"{bp.content_blocker('facebook', post)}\n</div></figure>"
+        )
+    if rng.random() < 0.5:
+        handle = slugify(gen.person()).replace("-", "_")
+        inner = (
+            '<blockquote class="twitter-tweet" data-width="550" data-dnt="true">'
+            f'<p lang="de" dir="ltr">{escape(gen.sentence())}</p>&mdash; {escape(gen.person())} '
+            f'(@{handle}) <a href="https://twitter.com/{handle}/status/{rng.getrandbits(60)}">'
+            f"{a.local_published.day}.{a.local_published.month}.{a.local_published.year}"
+            '</a></blockquote><script async src="https://platform.twitter.com/widgets.js" '
+            'charset="utf-8"></script>'
+        )
+        provider = "twitter"
+    else:
+        inner = (
+            '<iframe loading="lazy" title="YouTube video player" width="800" height="450" '
+            f'src="https://www.youtube-nocookie.com/embed/{rng.getrandbits(40):010x}?feature=oembed"'
+            ' frameborder="0" allowfullscreen></iframe>'
+        )
+        provider = "youtube"
+    if rng.random() < 0.6:
+        inner = bp.content_blocker(provider, inner)
+    kind = "rich" if provider == "twitter" else "video"
+    return (
+        f'<figure class="wp-block-embed is-type-{kind} is-provider-{provider} '
+        f'wp-block-embed-{provider}"><div class="wp-block-embed__wrapper">\n{inner}\n'
+        "</div></figure>"
+    )
+
+
+def _extra_block(rng: Random, gen: TextGen, a: Article, older: list[Article]) -> Block | None:
+    roll = rng.random()
+    if roll < 0.22:
+        text = gen.heading()
+        level = rng.choice(("h2", "h2", "h3"))
+        cls = ' class="wp-block-heading"' if a.gutenberg else ""
+        return Block("heading", f"<{level}{cls}>{render_inline(text, rng)}</{level}>", [text])
+    if roll < 0.32:
+        text = gen.quote()
+        cls = ' class="wp-block-quote"' if a.gutenberg else ""
+        html = f"<blockquote{cls}><p>{render_inline(text, rng)}</p></blockquote>"
+        return Block("quote", html, [text])
+    if roll < 0.46:
+        return Block("figure", _figure(rng, gen, a))
+    if roll < 0.53 and a.gutenberg:
+        return Block("embed", _embed(rng, gen, a))
+    if roll < 0.6 and older:
+        # An editor's own cross-reference, typed into the post: a <p> that is no body text.
+        from newsarchive.mirror.wordpress import boilerplate as bp
+
+        other = rng.choice(older[-200:])
+        link = f'<a href="{BASE}{other.path}">{escape(other.title)}</a>'
+        label = rng.choice(bp.INLINE_RELATED)
+        return Block(
+            "related",
+            rng.choice(
+                (
+                    f"<p><strong>{label}</strong> {link}</p>",
+                    f"<p><strong>{label} {link}</strong></p>",
+                    f"<p>&gt;&gt; {label} {link}</p>",
+                )
+            ),
+        )
+    return None
+
+
+def _make_body(seed: int, a: Article, site: WordPressSite) -> Body:
+    """Draw the post's blocks from its own seeded generator (a paywalled one: the teaser)."""
+    rng = Random(f"{seed}:wp-body:{a.id}")
+    gen = TextGen(rng, a.published.year)
+    older = site.older_than(a)
+    links = tuple(BASE + o.path for o in rng.sample(older, min(3, len(older))))
+    links += tuple(rng.sample(EXTERNAL_LINKS, 2))
+    drafts = [gen.paragraph() for _ in range(rng.randint(3, 11))]
+    paragraphs = [" ".join(sentences) for sentences in drafts]
+    blocks: list[Block] = []
+    i = 0
+    while i < len(paragraphs):
+        group = paragraphs[i : i + rng.randint(1, 3)]
+        i += len(group)
+        blocks += [Block("p", _paragraph_html(t, rng, links), [t]) for t in group]
+        if i < len(paragraphs) and (extra := _extra_block(rng, gen, a, older)):
+            blocks.append(extra)
+    if a.paywalled:  # Steady: the HTML holds the first two paragraphs only
+        seen, cut = 0, len(blocks)
+        for n, block in enumerate(blocks):
+            seen += block.kind == "p"
+            if seen == 2:
+                cut = n + 1
+                break
+        blocks = blocks[:cut]
+    # The "more" tag's anchor, at the start of the second paragraph.
+    ps = [b for b in blocks if b.kind == "p"]
+    if len(ps) > 1:
+        ps[1].html = ps[1].html.replace("<p>", f'<p><span id="more-{a.id}"></span>', 1)
+    assert all(clean_text(t) == t for b in blocks for t in b.texts)
+    return Body(blocks, drafts[0][0])
+
+
+def _update_block(seed: int, a: Article) -> Block:
+    """The paragraphs appended by ``advance()``, rendered deterministically."""
+    rng = Random(f"{seed}:wp-update:{a.id}:{len(a.updates)}")
+    html = "\n".join(_paragraph_html(t, rng, ()) for t in a.updates)
+    return Block("p", html, list(a.updates))
