@@ -134,7 +134,8 @@ NEWSARCHIVE_MAX_ERRORS = 0
 NEWSARCHIVE_MANIFESTS_ENABLED = True
 
 # --- Cleaning ------------------------------------------------------------------------------------
-# A paragraph seen verbatim in at least this many different articles is boilerplate.
+# A paragraph seen verbatim in at least this many different articles, and in a fifth of the
+# articles seen (counted as at least 100), is boilerplate (0 turns the learning off).
 NEWSARCHIVE_REPEATED_BLOCK_MIN_ARTICLES = 5
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -186,7 +186,7 @@ def test_malformed_html_does_not_raise() -> None:
 
 
 def test_repeated_blocks_are_learned_across_articles() -> None:
-    detector = RepeatedBlocks(min_articles=3, min_share=0.5)
+    detector = RepeatedBlocks(min_articles=3, min_share=0.5, min_population=1)
     promo = "Listen to our podcast every Tuesday, wherever you get your podcasts."
     learned = []
     for i in range(4):
@@ -196,9 +196,38 @@ def test_repeated_blocks_are_learned_across_articles() -> None:
     assert not detector.is_repeated("Unique paragraph number 1.")
 
 
+def test_repetition_learns_appeals_not_reporting_that_repeats() -> None:
+    """Both sides, with the pipeline's defaults: a block on every page is learned within a
+    small first crawl; a subheading of a series crawled early (its parts side by side), a
+    quote in two articles and a standard paragraph of a short series are never learned."""
+    detector = RepeatedBlocks()
+    appeal = "Unterst\u00fctzen Sie unabh\u00e4ngigen Lokaljournalismus mit einem Abo."
+    series = "Dieser Text ist Teil unserer Serie \u00fcber die Stadtteile."
+    subheading = "Kosten steigen weiter"
+    quote = "\u201eWir lassen uns nicht einsch\u00fcchtern\u201c, sagte die B\u00fcrgermeisterin."
+    learned: list[str] = []
+    for i in range(500):
+        paragraphs = [f"Bericht Nummer {i}.", appeal]
+        if i < 8:  # an eight-part series, the first articles of the crawl
+            paragraphs += [series, subheading]
+        elif i % 25 == 0:  # the same subheading now and then, all through the site
+            paragraphs.append(subheading)
+        if i in (3, 250):
+            paragraphs.append(quote)
+        learned += detector.observe(paragraphs)
+    assert detector.is_repeated(appeal) and len(learned) == 1
+    assert not any(map(detector.is_repeated, (series, subheading, quote)))
+    fresh = RepeatedBlocks()
+    for i in range(19):
+        fresh.observe([f"Bericht {i}.", appeal])
+    assert not fresh.is_repeated(appeal)
+    fresh.observe(["Bericht 19.", appeal])  # a first crawl learns it at its 20th page
+    assert fresh.is_repeated(appeal)
+
+
 def test_filter_and_observe_is_is_repeated_then_observe() -> None:
     """The pipeline's one-pass form decides and learns exactly as the two-step form."""
-    one, two = RepeatedBlocks(min_articles=2, min_share=0.3), RepeatedBlocks(2, 0.3)
+    one, two = RepeatedBlocks(2, 0.3, min_population=1), RepeatedBlocks(2, 0.3, min_population=1)
     promo, other = "Listen to our podcast!", "Follow us on Telegram."
     articles = [[f"Story {i}.", promo, other if i % 2 else "x", promo] for i in range(6)]
     for paragraphs in articles:

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from newsarchive.cleaning.boilerplate import BoilerplateRules, clean_body
-from newsarchive.extract.generic import PageLayout, parse_article, parse_listing
+from newsarchive.extract.generic import PageLayout, parse_article, parse_listing, strip_credit
 
 ID = re.compile(r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+-(?P<id>\d+)/$")
 BASE = "https://www.example.de"
@@ -64,7 +64,7 @@ GRAPH = {
             "@type": "ImageObject",
             "@id": f"{BASE}/#primaryimage",
             "url": f"{BASE}/wp-content/uploads/wahl.jpg",
-            "caption": "Ein Wahllokal in Kreuzberg",
+            "caption": "Ein Wahllokal in Kreuzberg. Foto: Max Muster",
         },
         {"@type": "Person", "@id": f"{BASE}/#/schema/person/abc", "name": "Anna Schmidt"},
         {"@type": "Organization", "@id": f"{BASE}/#organization", "name": "Example Zeitung"},
@@ -111,9 +111,9 @@ def test_article_fields_come_from_the_graph_and_the_layout() -> None:
     assert fields["subtitle"] == "Was die Stadt erwartet"
     assert fields["authors"] == ["Anna Schmidt"]  # by @id; the organization is no byline
     assert fields["tags"] == ["Berlin", "Wahl"]
-    assert fields["language"] == "de-DE"
+    assert fields["language"] == "de"  # the primary subtag of de-DE
     assert fields["image_url"] == f"{BASE}/wp-content/uploads/wahl.jpg"
-    assert fields["image_caption"] == "Ein Wahllokal in Kreuzberg"
+    assert fields["image_caption"] == "Ein Wahllokal in Kreuzberg."  # without its credit
     assert fields["article_id"] == "12"
     assert fields["canonical_url"] == url
     assert fields["section_hint"] is None  # the listing named the section
@@ -160,3 +160,18 @@ def test_broken_json_ld_is_a_counted_problem_not_an_error() -> None:
 def test_a_bad_selector_fails_when_the_profile_is_defined() -> None:
     with pytest.raises(Exception, match="Expected"):
         PageLayout(body="div[")
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
+        ("Ein Wahllokal. Foto: Max Muster", "Ein Wahllokal."),
+        ("Protesters in Moscow (Photo: AP)", "Protesters in Moscow"),
+        ("Das Rathaus | Bild: Stadt Leipzig", "Das Rathaus"),
+        ("The photo shows: a crowd", "The photo shows: a crowd"),
+        ("Foto: dpa", None),
+        (None, None),
+    ],
+)
+def test_captions_lose_their_credits(caption: str | None, expected: str | None) -> None:
+    assert strip_credit(caption) == expected

@@ -262,7 +262,7 @@ _AMOUNT = r"[$\u20ac\u00a3]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?[$\u20ac\u00a3]"
 GENERIC_TEXT_RULES: tuple[TextRule, ...] = (
     text_rule(
         "related_marker",
-        r"^(also see|see also|related|read also|also read)\s*:?",
+        r"^\W*(also see|see also|related|read also|also read)\s*:?",
         takes_next_link=True,
     ),
     text_rule(
@@ -694,13 +694,18 @@ class RepeatedBlocks:
     """Paragraphs that recur verbatim across many different articles of one site.
 
     A paragraph is boilerplate once it has been seen in ``min_articles`` distinct articles
-    *and* in at least ``min_share`` of all articles observed: real reporting reuses a
-    sentence now and then, an appeal block is on nearly every page. ``known`` can be loaded
-    from a previous run so that learned blocks are removed from the first article on.
+    *and* in at least ``min_share`` of all articles observed, counted as no fewer than
+    ``min_population``: real reporting reuses a sentence now and then (a quote in two
+    articles, a subheading or a standard paragraph of a series), an appeal block is on nearly
+    every page. Without the floor, a series crawled early, its parts side by side in the
+    listing, had its share judged over a handful of articles and lost its shared paragraphs.
+    ``known`` can be loaded from a previous run so that learned blocks are removed from the
+    first article on.
     """
 
     min_articles: int = 5
-    min_share: float = 0.1
+    min_share: float = 0.2
+    min_population: int = 100
     known: set[str] = field(default_factory=set)
     _articles: int = 0
     _counts: Counter[str] = field(default_factory=Counter)
@@ -729,7 +734,7 @@ class RepeatedBlocks:
             if (
                 fp not in self.known
                 and count >= self.min_articles
-                and count >= self.min_share * self._articles
+                and count >= self.min_share * max(self._articles, self.min_population)
             ):
                 self.known.add(fp)
                 learned.append(fp)

@@ -161,12 +161,14 @@ def parse_article(
         "subtitle": _first_text(overrides.get("subtitle")),
         "authors": authors,
         "tags": tags,
-        "language": _str(news.get("inLanguage"))
-        or _str(webpage.get("inLanguage"))
-        or _language(root),
+        "language": _language_code(
+            _str(news.get("inLanguage")) or _str(webpage.get("inLanguage")) or _html_lang(root)
+        ),
         "image_url": index.meta("og:image") or _image_url(image),
-        "image_caption": _first_text(overrides.get("image_caption"))
-        or (_str(image.get("caption")) if isinstance(image, dict) else None),
+        "image_caption": strip_credit(
+            _first_text(overrides.get("image_caption"))
+            or (_str(image.get("caption")) if isinstance(image, dict) else None)
+        ),
         "is_accessible_for_free": as_bool(news.get("isAccessibleForFree")),
         "section_hint": None
         if section
@@ -178,7 +180,9 @@ def parse_article(
     # Parsed trees, handed to the boilerplate stage as they are (the lead first: it may sit
     # inside the body, and must not be read twice).
     fields["lead_html"] = detached_root(lead) if lead is not None else None
-    fields["body_html"] = detached_root(bodies[0]) if bodies else None
+    # The body's content, not the body element: a site rule that matches the container
+    # itself (a paywall class on it) must not take the whole article with it.
+    fields["body_html"] = detached_root(bodies[0], content_only=True) if bodies else None
     return ArticlePage(fields, problems)
 
 
@@ -244,13 +248,32 @@ def _time_values(elements: list[Any] | None) -> list[str]:
     return values
 
 
-_LANG = re.compile(r"^[A-Za-z]{2,3}")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?=$|[-_])")
+_CREDIT = re.compile(
+    r"\s*[(|/\u2013\u2014-]?\s*\b(?:Fotos?|Photos?|Bild(?:er)?|Credits?|Image|Quelle|Source)"
+    r"\s*:\s*[^:]{1,80}$",
+    re.I,
+)
 
 
-def _language(root: Any) -> str | None:
+def _html_lang(root: Any) -> str | None:
     html = root if root.tag == "html" else next(root.iter("html"), None)
-    match = _LANG.match((html.get("lang") or "") if html is not None else "")
+    return html.get("lang") if html is not None else None
+
+
+def _language_code(value: str | None) -> str | None:
+    """The primary language subtag, lower-cased (``de-DE`` -> ``de``): one value per
+    language, whichever way a site writes it."""
+    match = _LANG.match(value.strip()) if value else None
     return match.group(0).lower() if match else None
+
+
+def strip_credit(caption: str | None) -> str | None:
+    """A caption without its trailing credit ("... Foto: Verein", "(Photo: AP)")."""
+    if not caption:
+        return None
+    stripped = _CREDIT.sub("", caption).strip()
+    return stripped or None
 
 
 def _first(elements: list[Any]) -> Any | None:
