@@ -7,6 +7,7 @@ Crawls run ``scrapy crawl`` in a subprocess, exactly as a user or cron does, aga
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -53,16 +54,25 @@ def run_crawl(
     settings: dict[str, str] | None = None,
     timeout: float = 300,
     scrapy: tuple[str, ...] = ("-m", "scrapy"),
+    spider: str = "moscowtimes",
+    env: dict[str, str] | None = None,
 ) -> CrawlResult:
-    """``scrapy crawl moscowtimes -a base_url=...`` into ``output``; returns code and log.
-    ``scrapy`` is how Python starts Scrapy (``-c`` code that sets something up first, say)."""
-    command = [sys.executable, *scrapy, "crawl", "moscowtimes", "-a", f"base_url={base_url}"]
+    """``scrapy crawl <spider> -a base_url=...`` into ``output``; returns code and log.
+    ``scrapy`` is how Python starts Scrapy (``-c`` code that sets something up first, say);
+    ``env`` is added to the environment."""
+    command = [sys.executable, *scrapy, "crawl", spider, "-a", f"base_url={base_url}"]
     for name, value in {**FAST, "NEWSARCHIVE_OUTPUT": str(output), **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     for arg in args:
         command += ["-a", arg]
     done = subprocess.run(
-        command, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False
+        command,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, **env} if env else None,
     )
     return CrawlResult(done.returncode, done.stderr + done.stdout, output)
 

@@ -130,7 +130,10 @@ def test_deployed_to_scrapyd_and_scheduled(
     scrapyd: Scrapyd, mirror: MirrorServer, tmp_path: Path
 ) -> None:
     added = scrapyd.add_version("newsarchive", "1", build_egg(tmp_path))
-    assert added["status"] == "ok" and added["spiders"] == 1, added
+    spiders = ("lindenauer", "moscowtimes")  # every spider of the project is in the egg
+    assert added["status"] == "ok" and added["spiders"] == len(spiders), added
+    listed = scrapyd.get("listspiders.json", project="newsarchive")
+    assert sorted(listed["spiders"]) == list(spiders), listed
     output = tmp_path / "archive"
     settings = {**FAST, "NEWSARCHIVE_OUTPUT": str(output)}
     job = scrapyd.schedule(
