@@ -242,6 +242,9 @@ class SectionSpider(scrapy.Spider):
         if not self.allowed_url(url):
             self.skipped.count("offsite_link", url)
             return
+        if self.article_id(url) is None:  # a section or tag page the sitemap lists too: normal
+            self.skipped.count("not_an_article_url", url, level=logging.INFO)
+            return
         if not self.before_since(url):
             yield from self.article_request(url, section)
 
