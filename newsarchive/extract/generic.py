@@ -23,6 +23,7 @@ from newsarchive.extract.html import (
     css_xpath,
     detached_root,
     element_text,
+    jsonld_of_type,
     parse_html,
 )
 
@@ -115,7 +116,7 @@ def parse_article(
     index = PageIndex(root)
     objects, invalid = index.jsonld_objects()
     by_id = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
-    news = _article_object(objects)
+    news = jsonld_of_type(objects, *ARTICLE_TYPES)
     bodies = _select(root, layout.body)
     if not bodies and not news and index.meta("og:type") != "article":
         return None
@@ -184,15 +185,6 @@ def parse_article(
     # itself (a paywall class on it) must not take the whole article with it.
     fields["body_html"] = detached_root(bodies[0], content_only=True) if bodies else None
     return ArticlePage(fields, problems)
-
-
-def _article_object(objects: list[dict[str, Any]]) -> dict[str, Any]:
-    for obj in objects:
-        kind = obj.get("@type")
-        kinds = kind if isinstance(kind, list) else [kind]
-        if any(k in ARTICLE_TYPES for k in kinds):
-            return obj
-    return {}
 
 
 def _resolve(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:
