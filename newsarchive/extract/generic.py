@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+import cssselect
+
 from newsarchive.extract.base import ArticlePage, Excerpt, Listing
 from newsarchive.extract.html import (
     PageIndex,
@@ -49,7 +51,8 @@ class PageLayout:
     """
 
     body: str
-    """The element holding the article's text (its boilerplate is removed later)."""
+    """The element holding the article's text (its boilerplate is removed later). Several
+    selectors, comma-separated, are tried in their order: the first that matches wins."""
     listing_scope: str | None = None
     """The part of a listing page whose links are the section's articles (None: all)."""
     next_page: str = "link[rel=next], a[rel=next], a.next"
@@ -71,6 +74,22 @@ _compiled = functools.lru_cache(maxsize=512)(css_xpath)
 
 def _select(root: Any, css: str | None) -> list[Any]:
     return _compiled(css)(root) if css else []
+
+
+@functools.lru_cache(maxsize=128)
+def _alternatives(css: str) -> tuple[str, ...]:
+    """The selectors of a comma-separated group, in their order (a union would give the
+    matches in document order instead: an outer ``main`` before the body inside it)."""
+    return tuple(selector.canonical() for selector in cssselect.parse(css))
+
+
+def _select_first(root: Any, css: str | None) -> list[Any]:
+    """The matches of the first selector of ``css`` that matches at all."""
+    for alternative in _alternatives(css) if css else ():
+        found = _select(root, alternative)
+        if found:
+            return found
+    return []
 
 
 def parse_listing(
@@ -117,7 +136,7 @@ def parse_article(
     objects, invalid = index.jsonld_objects()
     by_id = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
     news = jsonld_of_type(objects, *ARTICLE_TYPES)
-    bodies = _select(root, layout.body)
+    bodies = _select_first(root, layout.body)
     if not bodies and not news and index.meta("og:type") != "article":
         return None
     problems = ["jsonld_invalid"] if invalid else []
@@ -154,7 +173,7 @@ def parse_article(
         _str(webpage.get("dateModified")),
     ]
     image = _resolve(news.get("image"), by_id)
-    lead = _first(_select(root, layout.lead))
+    lead = _first(_select_first(root, layout.lead))
     fields: dict[str, Any] = {
         "url": url,
         "canonical_url": index.canonical_url() or index.meta("og:url") or url,

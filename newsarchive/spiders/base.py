@@ -350,29 +350,34 @@ class SectionSpider(scrapy.Spider):
     def parse_article(self, response: Response, section: str | None) -> Iterator[Any]:
         if response.status == 304:  # conditional revisit: the archived version is current
             return
+        item = self.article_item(response, section)
+        if isinstance(item, str):  # a wall, an empty or cut page: try again later
+            yield from self.retry_or_fail(response.request, item)
+            return
+        yield item
+
+    def article_item(self, response: Response, section: str | None) -> ArticleItem | str:
+        """The article of a response, or why there is none (``empty_or_binary_page``,
+        ``truncated_page``, ``not_an_article``: a login wall, a cookie wall, a captcha)."""
         html = self.as_text(response)
         if html is None or not html.text.strip():
-            yield from self.retry_or_fail(response.request, "empty_or_binary_page")
-            return
+            return "empty_or_binary_page"
         if looks_truncated(html.text):
-            yield from self.retry_or_fail(response.request, "truncated_page")
-            return
-        response = html
-        page = self.parse_article_page(response, section)
-        if page is None:  # a login wall, a cookie wall, a captcha: try again later
-            yield from self.retry_or_fail(response.request, "not_an_article")
-            return
+            return "truncated_page"
+        page = self.parse_article_page(html, section)
+        if page is None:
+            return "not_an_article"
         for problem in page.problems:
             self.crawler.stats.inc_value(f"newsarchive/extract/{problem}")
         fields = dict(page.fields)
         hint = fields.pop("section_hint", None)
-        yield ArticleItem(
+        return ArticleItem(
             **fields,
             site=self.site,
             section=section or hint,
             crawled_at=datetime.now(UTC),
-            http_etag=_header(response, b"ETag"),
-            http_last_modified=_header(response, b"Last-Modified"),
+            http_etag=_header(html, b"ETag"),
+            http_last_modified=_header(html, b"Last-Modified"),
         )
 
     def as_text(self, response: Response) -> TextResponse | None:

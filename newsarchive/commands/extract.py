@@ -1,0 +1,174 @@
+"""``scrapy extract --manifest FILE.jsonl``: extraction and cleaning of saved pages, offline.
+
+Each input line is ``{"url": ..., "path": ...}`` (the path may end in ``.gz``; a relative
+path is read from the manifest's folder). Each output line on stdout is one JSON object with
+the archive's column names (``url``, ``title``, ``body``, ``published_at``, ...; times in ISO
+8601 UTC) and ``reason``: null for an article, else why there is none (a bad line, a missing
+file, a page with no article, a drop by a pipeline stage), in the input's order. A summary
+of the reasons goes to stderr. Nothing is fetched and nothing is written to the archive.
+
+A page goes through the same code as in a crawl: the spider whose site the URL is on (by
+host; ``--spider NAME`` to choose), else the generic profile (``spiders/generic.py``); then
+the boilerplate, text, dates, validation and fingerprint stages. Repetition is not learned
+here, so each page's output depends on that page alone; blocks an archive has learned are
+used when ``NEWSARCHIVE_OUTPUT`` points at it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import DropItem, UsageError
+from scrapy.http import HtmlResponse
+from scrapy.signalmanager import SignalManager
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.misc import load_object
+from w3lib.encoding import html_to_unicode
+
+from newsarchive.items import exported_fields
+from newsarchive.spiders.base import SectionSpider
+from newsarchive.spiders.generic import GenericSpider
+
+COLUMNS = tuple(f.name for f in exported_fields())
+STAGES = (
+    "newsarchive.pipelines.boilerplate.BoilerplatePipeline",
+    "newsarchive.pipelines.text.TextCleaningPipeline",
+    "newsarchive.pipelines.dates.DatesPipeline",
+    "newsarchive.pipelines.validation.ValidationPipeline",
+    "newsarchive.pipelines.fingerprint.FingerprintPipeline",
+)
+
+
+class OfflineCrawler:
+    """What the spider and the pipeline stages read from a crawler, with no engine: settings,
+    stats, signals and the spider."""
+
+    def __init__(self, settings: Any, spidercls: type[SectionSpider], base_url: str) -> None:
+        self.settings = settings
+        self.stats = MemoryStatsCollector(self)  # type: ignore[arg-type]
+        self.signals = SignalManager(self)
+        self.spider = spidercls(base_url=base_url)
+        self.spider.crawler = self  # type: ignore[assignment]
+        self.stages = [load_object(path).from_crawler(self) for path in STAGES]
+        for stage in self.stages:
+            if hasattr(stage, "open_spider"):
+                stage.open_spider()
+
+    def close(self) -> None:
+        for stage in self.stages:
+            if hasattr(stage, "close_spider"):
+                stage.close_spider()
+
+    def extract(self, url: str, body: bytes) -> dict[str, Any]:
+        response = HtmlResponse(url, body=body, encoding=_encoding(body))
+        item = self.spider.article_item(response, None)
+        if isinstance(item, str):
+            return {"url": url, "reason": item}
+        try:
+            for stage in self.stages:
+                item = stage.process_item(item)
+        except DropItem as exc:
+            return {"url": url, "reason": str(exc) or "dropped"}
+        adapter = ItemAdapter(item)
+        row = {name: _jsonable(adapter.get(name)) for name in COLUMNS}
+        # The archive keeps an undated article out (in _rejected), and says so: so does this.
+        row["reason"] = None if adapter.get("published_at") else "missing_published_at"
+        return row
+
+
+def _encoding(body: bytes) -> str:
+    """The page's encoding as a browser would find it (BOM, meta), else UTF-8."""
+    encoding, _ = html_to_unicode(None, body)
+    return encoding
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_LEVEL": "WARNING", "NEWSARCHIVE_REPEATED_BLOCK_MIN_ARTICLES": 0}
+
+    def syntax(self) -> str:
+        return "--manifest FILE.jsonl [--spider NAME]"
+
+    def short_desc(self) -> str:
+        return "Extract and clean saved pages (no network): one JSON line per page on stdout"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--manifest", required=True, help="JSON Lines of {url, path}")
+        parser.add_argument("--spider", help="read every page with this spider's profile")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None and self.crawler_process is not None
+        manifest = Path(opts.manifest)
+        if not manifest.is_file():
+            raise UsageError(f"no manifest at {manifest}")
+        loader = self.crawler_process.spider_loader
+        by_host: dict[str, type[SectionSpider]] = {}
+        for name in loader.list():
+            spidercls = loader.load(name)
+            if issubclass(spidercls, SectionSpider):
+                by_host[_host(spidercls.default_base_url)] = spidercls
+        forced = loader.load(opts.spider) if opts.spider else None
+        extractors: dict[tuple[type[SectionSpider], str], OfflineCrawler] = {}
+        reasons: Counter[str] = Counter()
+        with manifest.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                row = self._one(line, number, manifest.parent, forced, by_host, extractors)
+                reasons[row["reason"] or "article"] += 1
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for extractor in extractors.values():
+            extractor.close()
+        summary = ", ".join(f"{reason}: {count}" for reason, count in reasons.most_common())
+        print(f"newsarchive extract: {summary or 'no pages'}", file=sys.stderr)
+
+    def _one(
+        self,
+        line: str,
+        number: int,
+        folder: Path,
+        forced: type[SectionSpider] | None,
+        by_host: dict[str, type[SectionSpider]],
+        extractors: dict[tuple[type[SectionSpider], str], OfflineCrawler],
+    ) -> dict[str, Any]:
+        try:
+            entry = json.loads(line)
+            url, path = str(entry["url"]), Path(entry["path"])
+        except (ValueError, KeyError, TypeError):
+            return {"url": None, "line": number, "reason": "bad_manifest_line"}
+        if not url.startswith(("http://", "https://")):
+            return {"url": url, "reason": "bad_url"}
+        try:
+            raw = (folder / path).read_bytes()
+            body = gzip.decompress(raw) if path.suffix == ".gz" else raw
+        except FileNotFoundError:
+            return {"url": url, "reason": "missing_file"}
+        except (OSError, EOFError, gzip.BadGzipFile):
+            return {"url": url, "reason": "unreadable_file"}
+        spidercls = forced or by_host.get(_host(url)) or GenericSpider
+        base = url.split("/", 3)
+        key = (spidercls, "/".join(base[:3]))
+        extractor = extractors.get(key)
+        if extractor is None:
+            assert self.settings is not None
+            extractor = extractors[key] = OfflineCrawler(self.settings, spidercls, key[1])
+        return extractor.extract(url, body)

@@ -1,0 +1,58 @@
+"""Any news site with no profile of its own: structured data and common body containers.
+
+``GenericSpider`` is what ``scrapy extract`` uses for a URL no profile claims: the fields come
+from the page's JSON-LD, OpenGraph and article meta (``extract.generic``), the body from the
+first of the containers most news sites use, the site's name from its host. Crawling a whole
+site with it (discovery through sitemaps, feeds and the home page) is issue 10's generic
+mode, still to come.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from newsarchive.extract.generic import PageLayout
+from newsarchive.profiles import WORDPRESS_RULES
+from newsarchive.spiders.profile import ProfileSpider
+
+# Where the text of an article sits on most news sites, most specific first: schema.org
+# microdata, WordPress themes (core, tagDiv, Elementor), common CMS classes, then <article>.
+GENERIC_LAYOUT = PageLayout(
+    body="[itemprop=articleBody], div.entry-content, div.td-post-content, div.entry__content, "
+    "div.elementor-widget-theme-post-content, div.article-body, div.article__body, "
+    "div.article-content, div.article__content, div.story-body, div.post-content, article, main",
+)
+_NON_SITE = re.compile(r"[^a-z0-9_-]+")
+
+
+def site_of(url: str) -> str:
+    """The archive's ``site`` for a host: ``www.example.co.uk`` -> ``example-co-uk``."""
+    host = (urlsplit(url).hostname or "unknown").lower().removeprefix("www.")
+    return _NON_SITE.sub("-", host).strip("-")[:64] or "unknown"
+
+
+class GenericSpider(ProfileSpider):
+    """A profile for any site: every URL of its host is a page, its path the page's ID.
+
+    It has no class-level ``name``, so ``scrapy list`` and Scrapyd do not offer it as a
+    spider until it can crawl a site (its ``name`` is given when it is made).
+    """
+
+    site = "news"
+    default_base_url = "https://example.org"
+    sections = ()
+    article_path = r"^(?P<id>/.+)$"
+    layout = GENERIC_LAYOUT
+    # The WordPress plugins' boxes are the commonest boilerplate on news sites (and their
+    # selectors name what they remove: consent, donation, newsletter, related, ads, share).
+    boilerplate_rules = WORDPRESS_RULES
+
+    def __init__(self, *args: Any, url: str | None = None, **kwargs: Any) -> None:
+        if url:
+            parts = urlsplit(url)
+            kwargs.setdefault("base_url", f"{parts.scheme}://{parts.netloc}")
+        kwargs.setdefault("name", "generic")
+        super().__init__(*args, **kwargs)
+        self.site = site_of(self.base_url)
