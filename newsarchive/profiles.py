@@ -54,7 +54,8 @@ WORDPRESS_TEXT_RULES = (
     ),
     text_rule(
         "paywall",
-        r"^exklusiv f\u00fcr\b|\bkostenlos registrieren und weiterlesen\b"
+        r"^exklusiv f\u00fcr\b|\bexklusiv f(\u00fc|ue)r (unsere )?(abonnent|\u00fcbonnent|abo)"
+        r"|\bkostenlos registrieren und weiterlesen\b"
         r"|^schon registriert\b",
     ),
 )

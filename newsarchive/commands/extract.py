@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import logging
 import sys
 from collections import Counter
 from datetime import date, datetime
@@ -39,6 +40,7 @@ from newsarchive.items import exported_fields
 from newsarchive.spiders.base import SectionSpider
 from newsarchive.spiders.generic import GenericSpider
 
+logger = logging.getLogger(__name__)
 COLUMNS = tuple(f.name for f in exported_fields())
 STAGES = (
     "newsarchive.pipelines.boilerplate.BoilerplatePipeline",
@@ -171,4 +173,8 @@ class Command(ScrapyCommand):
         if extractor is None:
             assert self.settings is not None
             extractor = extractors[key] = OfflineCrawler(self.settings, spidercls, key[1])
-        return extractor.extract(url, body)
+        try:
+            return extractor.extract(url, body)
+        except Exception as exc:  # a page our code cannot read: its line says so, the rest go on
+            logger.error("Could not extract %s: %r", url, exc, exc_info=logger.isEnabledFor(10))
+            return {"url": url, "reason": f"extract_error: {type(exc).__name__}"}

@@ -144,7 +144,7 @@ def parse_article(
         problems.append("jsonld_missing_article")
     if not bodies:
         problems.append("body_container_missing")
-    webpage = _resolve(news.get("mainEntityOfPage"), by_id) or {}
+    webpage = _object(news.get("mainEntityOfPage"), by_id)
 
     overrides = {name: _select(root, css) for name, css in layout.fields.items()}
     title = (
@@ -213,6 +213,17 @@ def _resolve(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:
     if isinstance(value, dict) and set(value) == {"@id"}:
         return by_id.get(value["@id"], value)
     return value
+
+
+def _object(value: Any, by_id: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The object a JSON-LD value stands for: itself, the one its ``@id`` (or its plain URL
+    string, as ``mainEntityOfPage`` often is) names, or the first of a list; else {}."""
+    value = _resolve(value, by_id)
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, dict)), None)
+    if isinstance(value, str):
+        value = by_id.get(value)
+    return value if isinstance(value, dict) else {}
 
 
 def _names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:

@@ -13,7 +13,12 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
+from scrapy.http import Response
+
+from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
+from newsarchive.extract.html import detached_root, parse_html
 from newsarchive.profiles import WORDPRESS_RULES
 from newsarchive.spiders.profile import ProfileSpider
 
@@ -49,6 +54,22 @@ class GenericSpider(ProfileSpider):
     # selectors name what they remove: consent, donation, newsletter, related, ads, share).
     boilerplate_rules = WORDPRESS_RULES
 
+    def parse_article_page(self, response: Response, section: str | None) -> ArticlePage | None:
+        """The structured data's fields; the body as trafilatura finds it (a site with no
+        profile has no body selector to trust), our cleaning after it; the publication date
+        from htmldate when the structured data has none."""
+        page = super().parse_article_page(response, section)
+        if page is None:
+            return None
+        body = trafilatura_body(response.text, response.url)
+        if body is not None:
+            page.fields["body_html"] = body
+        if not page.fields["published_raw"]:
+            found = htmldate_published(response.text, response.url)
+            if found:
+                page.fields["published_raw"] = [found]
+        return page
+
     def __init__(self, *args: Any, url: str | None = None, **kwargs: Any) -> None:
         if url:
             parts = urlsplit(url)
@@ -56,3 +77,27 @@ class GenericSpider(ProfileSpider):
         kwargs.setdefault("name", "generic")
         super().__init__(*args, **kwargs)
         self.site = site_of(self.base_url)
+
+
+def trafilatura_body(html: str, url: str) -> etree._Element | None:
+    """The main text as trafilatura extracts it, as HTML (paragraphs, headings, lists,
+    quotes kept apart), parsed: None when it finds none. Imported here: only a site with no
+    profile needs it."""
+    import trafilatura
+
+    extracted = trafilatura.extract(
+        html, url=url, output_format="html", fast=True, include_comments=False
+    )
+    if not extracted:
+        return None
+    root = parse_html(extracted)
+    body = next(root.iter("body"), None)
+    return detached_root(body, content_only=True) if body is not None else None
+
+
+def htmldate_published(html: str, url: str) -> str | None:
+    """htmldate's publication date of the page (the original one, not an update), as a
+    day: the last resort when the page's structured data names none."""
+    from htmldate import find_date
+
+    return find_date(html, url=url, original_date=True, extensive_search=True) or None
