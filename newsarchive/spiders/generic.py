@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from lxml import etree
 from scrapy.http import Response
 
+from newsarchive.dates import first_valid_datetime
+from newsarchive.extract import generic
 from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
 from newsarchive.extract.html import detached_root, parse_html
@@ -29,6 +31,9 @@ GENERIC_LAYOUT = PageLayout(
     "div.elementor-widget-theme-post-content, div.article-body, div.article__body, "
     "div.article-content, div.article__content, div.story-body, div.post-content, article, main",
 )
+WHOLE_PAGE = PageLayout(body="body")
+MIN_WORDS_WITHOUT_MARKUP = 80
+"""Words a page with no sign of being an article needs before it is read as one."""
 _NON_SITE = re.compile(r"[^a-z0-9_-]+")
 
 
@@ -59,15 +64,26 @@ class GenericSpider(ProfileSpider):
         profile has no body selector to trust), our cleaning after it; the publication date
         from htmldate when the structured data has none."""
         page = super().parse_article_page(response, section)
-        if page is None:
-            return None
         body = trafilatura_body(response.text, response.url)
+        if page is None:
+            # No structured data and no article container: an article all the same if
+            # trafilatura finds an article's worth of text in it (a wall has a few lines).
+            if body is None or len(" ".join(body.itertext()).split()) < MIN_WORDS_WITHOUT_MARKUP:
+                return None
+            page = generic.parse_article(
+                response.text, response.url, WHOLE_PAGE, self.article_id, section
+            )
+            if page is None:
+                return None
         if body is not None:
             page.fields["body_html"] = body
-        if not page.fields["published_raw"]:
+        if (
+            first_valid_datetime(page.fields["published_raw"], default_tz=self.local_timezone)
+            is None
+        ):
             found = htmldate_published(response.text, response.url)
             if found:
-                page.fields["published_raw"] = [found]
+                page.fields["published_raw"].append(found)
         return page
 
     def __init__(self, *args: Any, url: str | None = None, **kwargs: Any) -> None:

@@ -1,0 +1,150 @@
+"""``scrapy extract``'s generic mode against trafilatura and htmldate on third-party pages.
+
+The pages of ``shared/bench`` (aeb: article bodies; traf: trafilatura's own set, snippets
+that must and must not be in the body; dates: htmldate's set, publication days) are read by
+the same code ``scrapy extract`` runs for a URL no profile claims (``OfflineCrawler`` with
+the generic profile: structured data, trafilatura's text, our cleaning, the pipeline stages),
+in this process, page by page, alternating with the reference tools on the same decoded
+text: trafilatura default, ``fast`` and ``favor_precision`` for bodies, htmldate ``fast``
+and ``extensive`` for dates. Scored by ``shared/bench/score.py``. Time per page excludes
+reading the files; each method's time is the median over ``--repeats`` passes.
+
+    python benchmarks/extract_quality.py [--bench DIR] [--sets aeb,traf,dates] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _common import REPO, machine_note, save_result, table
+
+BENCH = REPO.parent / "shared" / "bench"
+SETS = {
+    "aeb": ("aeb/ground-truth.json", "aeb/html", "{key}.html.gz", "body"),
+    "traf": ("trafilatura-eval/evaldata.json", "trafilatura-eval/html", "{file}.gz", "body"),
+    "dates": ("htmldate-eval/evaldata.json", "htmldate-eval/html", "{file}.gz", "published_at"),
+}
+
+
+def pages(bench: Path, name: str) -> list[tuple[str, str]]:
+    """(url, decoded html) of a set, decoded once as Scrapy would."""
+    from w3lib.encoding import html_to_unicode
+
+    truth_file, folder, pattern, _ = SETS[name]
+    truth = json.loads((bench / truth_file).read_text(encoding="utf-8"))
+    out = []
+    for key, entry in truth.items():
+        url = entry.get("url", key)
+        file = pattern.format(key=key, file=entry.get("file", key))
+        raw = gzip.decompress((bench / folder / file).read_bytes())
+        out.append((url, html_to_unicode(None, raw)[1]))
+    return out
+
+
+def ours(urls: list[str]) -> Callable[[str, str], dict[str, Any]]:
+    """What ``scrapy extract`` does for a page of a site with no profile (one extractor per
+    site, all made before the timing starts, as a run over many pages of a site would)."""
+    from scrapy.utils.project import get_project_settings
+
+    from newsarchive.commands.extract import Command, OfflineCrawler
+    from newsarchive.spiders.generic import GenericSpider
+
+    settings = get_project_settings()
+    settings.setdict(Command.default_settings, priority="cmdline")
+    extractors = {
+        origin: OfflineCrawler(settings, GenericSpider, origin) for origin in map(_origin, urls)
+    }
+
+    def extract(url: str, html: str) -> dict[str, Any]:
+        return extractors[_origin(url)].extract(url, html.encode("utf-8"))
+
+    return extract
+
+
+def _origin(url: str) -> str:
+    return "/".join(url.split("/", 3)[:3])
+
+
+def references(kind: str) -> dict[str, Callable[[str, str], dict[str, Any]]]:
+    if kind == "body":
+        import trafilatura
+
+        def traf(**options: Any) -> Callable[[str, str], dict[str, Any]]:
+            return lambda url, html: {"body": trafilatura.extract(html, url=url, **options)}
+
+        return {
+            "trafilatura default": traf(),
+            "trafilatura fast": traf(fast=True),
+            "trafilatura favor_precision": traf(favor_precision=True),
+        }
+    from htmldate import find_date
+
+    def htmldate(extensive: bool) -> Callable[[str, str], dict[str, Any]]:
+        return lambda url, html: {
+            "published_at": find_date(html, extensive_search=extensive, original_date=True)
+        }
+
+    return {"htmldate fast": htmldate(False), "htmldate extensive": htmldate(True)}
+
+
+def run_set(bench: Path, name: str, repeats: int) -> list[list[Any]]:
+    kind = SETS[name][3]
+    items = pages(bench, name)
+    methods = {"ours (scrapy extract, generic)": ours([u for u, _ in items]), **references(kind)}
+    outputs: dict[str, list[Any]] = {m: [None] * len(items) for m in methods}
+    times: dict[str, list[float]] = {m: [] for m in methods}
+    for _ in range(repeats):
+        spent = dict.fromkeys(methods, 0.0)
+        for i, (url, html) in enumerate(items):  # the methods alternate page by page
+            for method, extract in methods.items():
+                started = time.perf_counter()
+                result = extract(url, html)
+                spent[method] += time.perf_counter() - started
+                outputs[method][i] = result.get(kind)
+        for method in methods:
+            times[method].append(spent[method] / len(items) * 1000)
+    rows = []
+    with tempfile.TemporaryDirectory() as temp:
+        for method in methods:
+            path = Path(temp) / "predictions.jsonl"
+            with path.open("w", encoding="utf-8") as sink:
+                for (url, _), value in zip(items, outputs[method], strict=True):
+                    sink.write(json.dumps({"url": url, kind: value or ""}) + "\n")
+            scored = subprocess.run(
+                [sys.executable, str(bench / "score.py"), name, str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            median = statistics.median(times[method])
+            rows.append([name, method, scored.splitlines()[-1], f"{median:.1f}"])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bench", type=Path, default=BENCH)
+    parser.add_argument("--sets", default="aeb,traf,dates")
+    parser.add_argument("--repeats", type=int, default=3)
+    options = parser.parse_args()
+    print(machine_note())
+    rows = []
+    for name in options.sets.split(","):
+        rows += run_set(options.bench, name.strip(), options.repeats)
+        print(f"{name}: done", flush=True)
+    print(table(["set", "method", "score.py", "ms/page (median of passes)"], rows))
+    print(f"saved {save_result('extract_quality', {'rows': rows})}")
+
+
+if __name__ == "__main__":
+    main()
