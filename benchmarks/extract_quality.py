@@ -31,8 +31,8 @@ from _common import REPO, machine_note, save_result, table
 BENCH = REPO.parent / "shared" / "bench"
 SETS = {
     "aeb": ("aeb/ground-truth.json", "aeb/html", "{key}.html.gz", "body"),
-    "traf": ("trafilatura-eval/evaldata.json", "trafilatura-eval/html", "{file}.gz", "body"),
-    "dates": ("htmldate-eval/evaldata.json", "htmldate-eval/html", "{file}.gz", "published_at"),
+    "traf": ("trafilatura-eval/evaldata.json", "trafilatura-eval/html", "{file}", "body"),
+    "dates": ("htmldate-eval/evaldata.json", "htmldate-eval/html", "{file}", "published_at"),
 }
 
 
@@ -63,11 +63,16 @@ def ours(urls: list[str]) -> Callable[[str, str], dict[str, Any]]:
     settings = get_project_settings()
     settings.setdict(Command.default_settings, priority="cmdline")
     extractors = {
-        origin: OfflineCrawler(settings, GenericSpider, origin) for origin in map(_origin, urls)
+        origin: OfflineCrawler(settings, GenericSpider, origin)
+        for origin in map(_origin, urls)
+        if origin.startswith(("http://", "https://"))
     }
 
     def extract(url: str, html: str) -> dict[str, Any]:
-        return extractors[_origin(url)].extract(url, html.encode("utf-8"))
+        extractor = extractors.get(_origin(url))
+        if extractor is None:  # a bad URL in the set: scrapy extract says bad_url
+            return {"reason": "bad_url"}
+        return extractor.extract(url, html.encode("utf-8"))
 
     return extract
 

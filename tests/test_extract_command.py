@@ -101,6 +101,7 @@ def test_bad_input_is_a_reason_on_its_line(tmp_path: Path) -> None:
                 json.dumps({"url": "https://example.org/a/4", "path": "binary.bin"}),
                 json.dumps({"url": "https://example.org/a/5", "path": "broken.html.gz"}),
                 json.dumps({"url": "ftp://example.org/a/6", "path": "wall.html"}),
+                json.dumps({"url": "https://", "path": "wall.html"}),
             ]
         )
         + "\n",
@@ -115,6 +116,7 @@ def test_bad_input_is_a_reason_on_its_line(tmp_path: Path) -> None:
         "not_an_article",
         "unreadable_file",
         "bad_url",
+        "extract_error: ValueError",  # no host: no site to read it as, and the rest go on
     ]
     assert rows[0]["line"] == 1 and rows[2]["url"] == "https://example.org/a/2"
     assert "not_an_article: 2" in summary and "bad_manifest_line: 2" in summary

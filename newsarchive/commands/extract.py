@@ -169,12 +169,12 @@ class Command(ScrapyCommand):
         spidercls = forced or by_host.get(_host(url)) or GenericSpider
         base = url.split("/", 3)
         key = (spidercls, "/".join(base[:3]))
-        extractor = extractors.get(key)
-        if extractor is None:
-            assert self.settings is not None
-            extractor = extractors[key] = OfflineCrawler(self.settings, spidercls, key[1])
         try:
+            extractor = extractors.get(key)
+            if extractor is None:
+                assert self.settings is not None
+                extractor = extractors[key] = OfflineCrawler(self.settings, spidercls, key[1])
             return extractor.extract(url, body)
         except Exception as exc:  # a page our code cannot read: its line says so, the rest go on
-            logger.error("Could not extract %s: %r", url, exc, exc_info=logger.isEnabledFor(10))
+            logger.error("Could not extract %s: %r", url, exc)
             return {"url": url, "reason": f"extract_error: {type(exc).__name__}"}
