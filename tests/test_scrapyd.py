@@ -130,7 +130,7 @@ def test_deployed_to_scrapyd_and_scheduled(
     scrapyd: Scrapyd, mirror: MirrorServer, tmp_path: Path
 ) -> None:
     added = scrapyd.add_version("newsarchive", "1", build_egg(tmp_path))
-    spiders = ("lindenauer", "moscowtimes")  # every spider of the project is in the egg
+    spiders = ("lindenauer", "moscowtimes", "news")  # every spider of the project is there
     assert added["status"] == "ok" and added["spiders"] == len(spiders), added
     listed = scrapyd.get("listspiders.json", project="newsarchive")
     assert sorted(listed["spiders"]) == list(spiders), listed

@@ -61,6 +61,9 @@ class OfflineCrawler:
         self.signals = SignalManager(self)
         self.spider = spidercls(base_url=base_url)
         self.spider.crawler = self  # type: ignore[assignment]
+        # The pages given are meant to be articles: a generic page without article markup is
+        # read as one if it has the text of one.
+        self.spider.lenient = True  # type: ignore[attr-defined]
         self.stages = [load_object(path).from_crawler(self) for path in STAGES]
         for stage in self.stages:
             if hasattr(stage, "open_spider"):

@@ -142,6 +142,8 @@ def parse_article(
     problems = ["jsonld_invalid"] if invalid else []
     if not news:
         problems.append("jsonld_missing_article")
+        if index.meta("og:type") != "article":
+            problems.append("no_article_markup")  # the page does not say it is an article
     if not bodies:
         problems.append("body_container_missing")
     webpage = _object(news.get("mainEntityOfPage"), by_id)

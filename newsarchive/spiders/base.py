@@ -72,6 +72,9 @@ class SectionSpider(scrapy.Spider):
     page_step: ClassVar[int] = 18
     feeds: ClassVar[tuple[str, ...]] = ()
     """The site's RSS feed names (``feed_url`` turns one into a URL)."""
+    skip_reasons: ClassVar[frozenset[str]] = frozenset()
+    """Reasons ``parse_article_page`` may give for a page that is fine but no article (a
+    section page a sitemap lists): counted skips, not failures to retry."""
 
     def __init__(
         self,
@@ -117,9 +120,12 @@ class SectionSpider(scrapy.Spider):
     def parse_listing_page(self, response: Response) -> Listing:
         raise NotImplementedError
 
-    def parse_article_page(self, response: Response, section: str | None) -> ArticlePage | None:
-        """The page's raw fields (``None``: not an article). ``section`` is the section whose
-        listing linked it (None from feeds and sitemaps): only then is ``section_hint`` needed."""
+    def parse_article_page(
+        self, response: Response, section: str | None
+    ) -> ArticlePage | str | None:
+        """The page's raw fields (``None``: not an article; a string: why not, one of
+        ``skip_reasons``). ``section`` is the section whose listing linked it (None from feeds
+        and sitemaps): only then is ``section_hint`` needed."""
         raise NotImplementedError
 
     def section_url(self, section: str) -> str:
@@ -351,6 +357,12 @@ class SectionSpider(scrapy.Spider):
         if response.status == 304:  # conditional revisit: the archived version is current
             return
         item = self.article_item(response, section)
+        if isinstance(item, str) and item in self.skip_reasons:  # fine, and no article
+            self.skipped.count(str(item), response.url, level=logging.INFO)
+            article_id = response.meta.get("article_id")
+            if article_id:
+                self.sweeps.excused.add(article_id)
+            return
         if isinstance(item, str):  # a wall, an empty or cut page: try again later
             yield from self.retry_or_fail(response.request, item)
             return
@@ -367,6 +379,8 @@ class SectionSpider(scrapy.Spider):
         page = self.parse_article_page(html, section)
         if page is None:
             return "not_an_article"
+        if isinstance(page, str):
+            return page
         for problem in page.problems:
             self.crawler.stats.inc_value(f"newsarchive/extract/{problem}")
         fields = dict(page.fields)

@@ -1,18 +1,25 @@
-"""Any news site with no profile of its own: structured data and common body containers.
+"""Any news site with no profile of its own: ``scrapy crawl news -a url=https://example.com/``.
 
-``GenericSpider`` is what ``scrapy extract`` uses for a URL no profile claims: the fields come
-from the page's JSON-LD, OpenGraph and article meta (``extract.generic``), the body from the
-first of the containers most news sites use, the site's name from its host. Crawling a whole
-site with it (discovery through sitemaps, feeds and the home page) is issue 10's generic
-mode, still to come.
+The articles are found where a site lists them for machines: the sitemaps its robots.txt
+names (``/sitemap.xml`` when it names none; sitemap indexes and Google News sitemaps alike)
+and the RSS/Atom feeds its home page links to. Each page is read from its structured data
+(JSON-LD, OpenGraph, article meta: ``extract.generic``), its text as trafilatura finds it with
+our boilerplate rules on top, its publication day from htmldate when the structured data gives
+none. A crawled page that does not say it is an article (no article object in its JSON-LD, no
+``og:type`` article: a section or tag page a sitemap lists) is a counted skip. The archive's
+``site`` is the host (``www.example.co.uk`` -> ``example-co-uk``). ``scrapy extract`` reads
+saved pages of sites with no profile with it too, leniently: a page it is given is taken for
+an article if trafilatura finds an article's worth of text in it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
 
+import scrapy
 from lxml import etree
 from scrapy.http import Response
 
@@ -20,7 +27,7 @@ from newsarchive.dates import first_valid_datetime
 from newsarchive.extract import generic
 from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
-from newsarchive.extract.html import detached_root, parse_html
+from newsarchive.extract.html import css_xpath, detached_root, parse_html
 from newsarchive.profiles import WORDPRESS_RULES
 from newsarchive.spiders.profile import ProfileSpider
 
@@ -34,6 +41,11 @@ GENERIC_LAYOUT = PageLayout(
 WHOLE_PAGE = PageLayout(body="body")
 MIN_WORDS_WITHOUT_MARKUP = 80
 """Words a page with no sign of being an article needs before it is read as one."""
+NOT_AN_ARTICLE_PAGE = "not_an_article_page"
+_FEED_LINKS = css_xpath(
+    'link[rel=alternate][type="application/rss+xml"], '
+    'link[rel=alternate][type="application/atom+xml"]'
+)
 _NON_SITE = re.compile(r"[^a-z0-9_-]+")
 
 
@@ -43,13 +55,20 @@ def site_of(url: str) -> str:
     return _NON_SITE.sub("-", host).strip("-")[:64] or "unknown"
 
 
+def robots_sitemaps(text: str, base_url: str) -> list[str]:
+    """The ``Sitemap:`` URLs of a robots.txt, in its order, once each."""
+    found = []
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "sitemap" and value.strip():
+            found.append(urljoin(base_url + "/", value.strip()))
+    return list(dict.fromkeys(found))
+
+
 class GenericSpider(ProfileSpider):
-    """A profile for any site: every URL of its host is a page, its path the page's ID.
+    """A profile for any site: every URL of its host may be an article, its path the ID."""
 
-    It has no class-level ``name``, so ``scrapy list`` and Scrapyd do not offer it as a
-    spider until it can crawl a site (its ``name`` is given when it is made).
-    """
-
+    name = "news"
     site = "news"
     default_base_url = "https://example.org"
     sections = ()
@@ -58,41 +77,97 @@ class GenericSpider(ProfileSpider):
     # The WordPress plugins' boxes are the commonest boilerplate on news sites (and their
     # selectors name what they remove: consent, donation, newsletter, related, ads, share).
     boilerplate_rules = WORDPRESS_RULES
-
-    def parse_article_page(self, response: Response, section: str | None) -> ArticlePage | None:
-        """The structured data's fields; the body as trafilatura finds it (a site with no
-        profile has no body selector to trust), our cleaning after it; the publication date
-        from htmldate when the structured data has none."""
-        page = super().parse_article_page(response, section)
-        body = trafilatura_body(response.text, response.url)
-        if page is None:
-            # No structured data and no article container: an article all the same if
-            # trafilatura finds an article's worth of text in it (a wall has a few lines).
-            if body is None or len(" ".join(body.itertext()).split()) < MIN_WORDS_WITHOUT_MARKUP:
-                return None
-            page = generic.parse_article(
-                response.text, response.url, WHOLE_PAGE, self.article_id, section
-            )
-            if page is None:
-                return None
-        if body is not None:
-            page.fields["body_html"] = body
-        if (
-            first_valid_datetime(page.fields["published_raw"], default_tz=self.local_timezone)
-            is None
-        ):
-            found = htmldate_published(response.text, response.url)
-            if found:
-                page.fields["published_raw"].append(found)
-        return page
+    skip_reasons: ClassVar[frozenset[str]] = frozenset({NOT_AN_ARTICLE_PAGE})
 
     def __init__(self, *args: Any, url: str | None = None, **kwargs: Any) -> None:
         if url:
             parts = urlsplit(url)
             kwargs.setdefault("base_url", f"{parts.scheme}://{parts.netloc}")
-        kwargs.setdefault("name", "generic")
         super().__init__(*args, **kwargs)
         self.site = site_of(self.base_url)
+        self.lenient = False
+        """Read a page with no article markup as an article if it has the text of one
+        (``scrapy extract``: the pages it is given are meant to be articles)."""
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        """robots.txt (for its sitemaps) and the home page (for its feeds)."""
+        yield scrapy.Request(
+            f"{self.base_url}/robots.txt",
+            callback=self.parse_robots,
+            errback=self._on_failure,
+            meta={"newsarchive_kind": "feed"},
+        )
+        yield scrapy.Request(
+            f"{self.base_url}/",
+            callback=self.parse_home,
+            errback=self._on_failure,
+            meta={"newsarchive_kind": "feed"},
+        )
+
+    def start_discovery(self) -> None:
+        """Discovery is where this spider starts: nothing more to add when it idles."""
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        text = response.text if hasattr(response, "text") else ""
+        sitemaps = robots_sitemaps(text, self.base_url) or [f"{self.base_url}/sitemap.xml"]
+        self.crawler.stats.inc_value("newsarchive/feeds/sitemaps_in_robots", len(sitemaps))
+        for url in sitemaps:
+            if self.allowed_url(url):
+                yield self.discovery_request(url, self._parse_sitemap)
+
+    def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
+        """The feeds the home page links to (``<link rel=alternate>``)."""
+        html = self.as_text(response)
+        if html is None:
+            return
+        for link in _FEED_LINKS(parse_html(html.text)):
+            url = urljoin(response.url, link.get("href") or "")
+            if "comment" in url.lower() or "kommentar" in (link.get("title") or "").lower():
+                continue  # a comments feed lists comments, not articles
+            if link.get("href") and self.allowed_url(url):
+                yield scrapy.Request(
+                    url,
+                    callback=self._parse_feed,
+                    errback=self._on_failure,
+                    cb_kwargs={"section": None},
+                    meta={"newsarchive_kind": "feed"},
+                )
+
+    def discovery_request(self, url: str, callback: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=callback, errback=self._on_failure, meta={"newsarchive_kind": "feed"}
+        )
+
+    def parse_article_page(
+        self, response: Response, section: str | None
+    ) -> ArticlePage | str | None:
+        """The structured data's fields; the body as trafilatura finds it (a site with no
+        profile has no body selector to trust), our cleaning after it; the publication date
+        from htmldate when no candidate of the structured data parses."""
+        page = super().parse_article_page(response, section)
+        marked = not (isinstance(page, ArticlePage) and "no_article_markup" in page.problems)
+        if not marked and not self.lenient:
+            return NOT_AN_ARTICLE_PAGE
+        body = trafilatura_body(response.text, response.url)
+        if page is None:
+            # No structured data and no article container: an article all the same, when
+            # reading saved pages, if trafilatura finds an article's worth of text in it.
+            words = len(" ".join(body.itertext()).split()) if body is not None else 0
+            if not self.lenient or words < MIN_WORDS_WITHOUT_MARKUP:
+                return None
+            page = generic.parse_article(
+                response.text, response.url, WHOLE_PAGE, self.article_id, section
+            )
+            if not isinstance(page, ArticlePage):
+                return None
+        if body is not None:
+            page.fields["body_html"] = body
+        zone = self.local_timezone
+        if first_valid_datetime(page.fields["published_raw"], default_tz=zone) is None:
+            found = htmldate_published(response.text, response.url)
+            if found:
+                page.fields["published_raw"].append(found)
+        return page
 
 
 def trafilatura_body(html: str, url: str) -> etree._Element | None:

@@ -1,0 +1,58 @@
+"""``scrapy crawl news``: a site with no profile, found through robots.txt's sitemaps and the
+home page's feeds, read from its structured data and trafilatura's text."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsarchive.evaluate import evaluate, load_archive
+from newsarchive.mirror.server import MirrorServer
+from newsarchive.mirror.wordpress import build_wordpress_site
+from newsarchive.spiders.generic import robots_sitemaps, site_of
+from tests.conftest import run_crawl
+
+MIRROR_NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)  # past: no post is in the revisit window
+# What a site's structured data holds; the subtitle, the lead and the section slug are what a
+# profile's selectors add (the generic mode's section is the page's own name for it).
+STRUCTURED_FIELDS = ("title", "authors", "published_at", "modified_at", "tags", "language")
+
+
+def test_a_site_without_a_profile_is_archived(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    with MirrorServer(build_wordpress_site(articles=120, seed=21, now=MIRROR_NOW)) as server:
+        first = run_crawl(server.base_url, output, spider="news")
+        truth = server.ground_truth()
+        server.clear_requests()
+        again = run_crawl(server.base_url, output, spider="news")
+        second_requests = [r["path"] for r in server.requests]
+    assert first.returncode == 0, first.log[-3000:]
+    rows = load_archive(output)
+    # The generic mode's article ID is the URL's path: compare by URL.
+    ids = {a["url"]: a["article_id"] for a in truth["articles"]}
+    assert Counter(r["url"] for r in rows) == Counter(set(ids))  # every post, exactly once
+    assert {r["site"] for r in rows} == {site_of(server.base_url)} == {"127-0-0-1"}
+    report = evaluate([{**r, "article_id": ids[r["url"]]} for r in rows], truth)
+    assert report.wrong_partition == 0 and report.duplicate_rows == 0, report.summary()
+    assert report.paragraph_recall == 1.0 and report.paragraph_precision == 1.0, report.summary()
+    assert report.boilerplate_leaks == [], report.summary()
+    for name in STRUCTURED_FIELDS:
+        assert report.field_accuracy(name) == 1.0, report.summary()
+    skipped = first.manifest["skipped_pages"]
+    assert skipped["not_an_article_page"] > 0  # the category and tag pages the sitemaps list
+    assert first.manifest["failed_pages"] == {}
+    # Again: nothing new, nothing old is fetched again (section pages are: they are no
+    # articles, so the archive does not know them).
+    assert again.returncode == 0 and again.manifest["rows_written"] == 0
+    assert not [path for path in second_requests if path.startswith("/artikel/")]
+
+
+def test_robots_txt_sitemap_lines() -> None:
+    text = "User-agent: *\nDisallow:\nSitemap: https://example.org/sitemap_index.xml\n"
+    text += "sitemap: /news-sitemap.xml\nSITEMAP: https://example.org/sitemap_index.xml\n"
+    assert robots_sitemaps(text, "https://example.org") == [
+        "https://example.org/sitemap_index.xml",
+        "https://example.org/news-sitemap.xml",
+    ]
+    assert robots_sitemaps("User-agent: *\n", "https://example.org") == []
