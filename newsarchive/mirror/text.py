@@ -480,7 +480,16 @@ def render_inline(
     seps = [" "] * (n - 1)
     for _ in range(rng.choice((0, 0, 0, 1, 2)) if quirks and n > 1 else 0):
         seps[rng.randrange(n - 1)] = rng.choice(("\n      ", "  "))
-    # Wrap at most two runs of words in inline tags (never splitting a word).
+    return join_with_inline_tags(parts, seps, rng, links)
+
+
+def join_with_inline_tags(
+    parts: list[str], seps: list[str], rng: Random, links: tuple[str, ...]
+) -> str:
+    """The words ``parts`` joined by ``seps``, with at most two runs of them wrapped in inline
+    tags (``<a>`` only where ``links`` offers hrefs; never splitting a word). Both mirrors'
+    text generators end with it."""
+    n = len(parts)
     opened: dict[int, str] = {}
     closed: dict[int, str] = {}
     taken: set[int] = set()
@@ -493,10 +502,7 @@ def render_inline(
             continue
         taken |= set(range(start, end + 1))
         tag = rng.choice(("a", "em", "strong") if links else ("em", "strong"))
-        if tag == "a":
-            opened[start] = f'<a href="{rng.choice(links)}">'
-        else:
-            opened[start] = f"<{tag}>"
+        opened[start] = f'<a href="{rng.choice(links)}">' if tag == "a" else f"<{tag}>"
         closed[end] = f"</{tag}>"
     for i, tag in opened.items():
         parts[i] = tag + parts[i]

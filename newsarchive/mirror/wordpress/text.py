@@ -19,7 +19,7 @@ import re
 import unicodedata
 from random import Random
 
-from newsarchive.mirror.text import clean_text
+from newsarchive.mirror.text import clean_text, join_with_inline_tags
 
 __all__ = ["TextGen", "clean_text", "escape", "render_inline", "slugify"]
 
@@ -375,22 +375,4 @@ def render_inline(
     seps = [" "] * (n - 1)
     for _ in range(rng.choice((0, 0, 0, 1, 2)) if quirks and n > 1 else 0):
         seps[rng.randrange(n - 1)] = rng.choice(("\n", "  "))
-    opened: dict[int, str] = {}
-    closed: dict[int, str] = {}
-    taken: set[int] = set()
-    for _ in range(rng.choice((0, 0, 1, 1, 2))):
-        if n < 4:
-            break
-        start = rng.randrange(n - 2)
-        end = min(n - 1, start + rng.randint(0, 3))
-        if taken & set(range(start - 1, end + 2)):
-            continue
-        taken |= set(range(start, end + 1))
-        tag = rng.choice(("a", "em", "strong") if links else ("em", "strong"))
-        opened[start] = f'<a href="{rng.choice(links)}">' if tag == "a" else f"<{tag}>"
-        closed[end] = f"</{tag}>"
-    for i, tag in opened.items():
-        parts[i] = tag + parts[i]
-    for i, tag in closed.items():
-        parts[i] += tag
-    return parts[0] + "".join(sep + part for sep, part in zip(seps, parts[1:], strict=True))
+    return join_with_inline_tags(parts, seps, rng, links)
