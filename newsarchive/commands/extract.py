@@ -22,7 +22,6 @@ import json
 import logging
 import sys
 from collections import Counter
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +35,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import load_object
 from w3lib.encoding import html_to_unicode
 
+from newsarchive.extensions.parquet import jsonable
 from newsarchive.items import exported_fields
 from newsarchive.spiders.base import SectionSpider
 from newsarchive.spiders.generic import GenericSpider
@@ -85,7 +85,7 @@ class OfflineCrawler:
         except DropItem as exc:
             return {"url": url, "reason": str(exc) or "dropped"}
         adapter = ItemAdapter(item)
-        row = {name: _jsonable(adapter.get(name)) for name in COLUMNS}
+        row = {name: jsonable(adapter.get(name)) for name in COLUMNS}
         # The archive keeps an undated article out (in _rejected), and says so: so does this.
         row["reason"] = None if adapter.get("published_at") else "missing_published_at"
         return row
@@ -95,10 +95,6 @@ def _encoding(body: bytes) -> str:
     """The page's encoding as a browser would find it (BOM, meta), else UTF-8."""
     encoding, _ = html_to_unicode(None, body)
     return encoding
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime | date) else value
 
 
 def _host(url: str) -> str:

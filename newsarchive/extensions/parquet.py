@@ -102,7 +102,8 @@ def _codec_available(name: str) -> bool:
         return False
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A value as JSON has it: dates and times in ISO 8601, the rest as it is."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
@@ -467,7 +468,7 @@ class PartitionedParquetWriter:
     def _write_rejected(
         self, record: dict[str, Any], reason: str, response: Response | None
     ) -> None:
-        record = {k: _jsonable(v) for k, v in record.items()}
+        record = {k: jsonable(v) for k, v in record.items()}
         record["url"] = record.get("url") or (response.url if response is not None else None)
         record["reason"] = reason
         record["run_id"] = self.run_id

@@ -27,6 +27,7 @@ from newsarchive.extract.html import (
     element_text,
     jsonld_of_type,
     parse_html,
+    person_names,
 )
 
 ARTICLE_TYPES = (
@@ -157,7 +158,8 @@ def parse_article(
     )
     authors = [t for t in map(element_text, overrides.get("authors", [])) if t]
     if not authors:
-        authors = _names(news.get("author"), by_id) or index.meta_all("author")
+        # Persons by @id too; not Organizations (a site naming itself has no byline)
+        authors = person_names(_resolve(news.get("author"), by_id)) or index.meta_all("author")
     tags = [t for t in map(element_text, overrides.get("tags", [])) if t]
     if not tags:
         tags = index.meta_all("article:tag") or _keywords(news.get("keywords"))
@@ -226,22 +228,6 @@ def _object(value: Any, by_id: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if isinstance(value, str):
         value = by_id.get(value)
     return value if isinstance(value, dict) else {}
-
-
-def _names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
-    """Author names from JSON-LD ``author``: strings, Persons (by ``@id`` too); not
-    Organizations (a site naming itself as the author has no byline)."""
-    resolved = _resolve(value, by_id)
-    items = resolved if isinstance(resolved, list) else [resolved]
-    names = []
-    for item in items:
-        if isinstance(item, str):
-            names.append(item)
-        elif isinstance(item, dict) and item.get("@type") != "Organization":
-            name = item.get("name")
-            if isinstance(name, str):
-                names.append(name)
-    return [n.strip() for n in names if n and n.strip()]
 
 
 def _keywords(value: Any) -> list[str]:
