@@ -99,4 +99,6 @@ class SweepLog:
             sweep.met = met
 
     def summary(self) -> dict[str, dict[str, object]]:
-        return {s.section: {"pages": s.pages, "end": s.end} for s in self}
+        """Per section: listing pages read and how the sweep ended (``unfinished``: it did
+        not, as when the run closed early), as the run manifest reports them."""
+        return {s.section: {"pages": s.pages, "end": s.end or "unfinished"} for s in self}

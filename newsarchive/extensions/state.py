@@ -178,14 +178,11 @@ class ArchiveStateExtension:
         sweeps = getattr(spider, "sweeps", None)
         sections: dict[str, dict[str, Any]] = {}
         if site and sweeps is not None:
+            sections = sweeps.summary()
             for sweep in sweeps:
                 reach = sweep.reach(sweeps.floor) if reason == "finished" else None
                 recorded = reach is not None and self._vouch(site, sweep, reach, sweeps.excused)
-                sections[sweep.section] = {
-                    "pages": sweep.pages,
-                    "end": sweep.end or "unfinished",
-                    "recorded": recorded,
-                }
+                sections[sweep.section]["recorded"] = recorded
         self.stats.set_value(f"{COMPLETENESS}/sections", sections)
         if site:
             queued, given_up = self.state.queue_counts(site)
