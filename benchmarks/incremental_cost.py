@@ -28,8 +28,8 @@ from typing import Any
 from _common import REPO, machine_note, save_result, table
 
 from newsarchive.evaluate import evaluate, load_archive
+from newsarchive.mirror import build_site
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.mirror.site import build_site
 
 FAST = {
     "AUTOTHROTTLE_ENABLED": "False",

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from newsarchive.mirror import build_site
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.mirror.site import build_site
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -36,9 +36,9 @@ import pytest
 from newsarchive import settings as project_settings
 from newsarchive.dates import FUTURE_TOLERANCE
 from newsarchive.evaluate import FIELDS, evaluate, load_archive
+from newsarchive.mirror import build_site
 from newsarchive.mirror.faults import FaultPlan, page_class
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.mirror.site import build_site
 from tests.conftest import FAST, REPO, run_crawl
 
 ARTICLES = 1000

@@ -12,8 +12,8 @@ from urllib.request import urlopen
 
 import pytest
 
+from newsarchive.mirror import build_site
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.mirror.site import build_site
 from newsarchive.mirror.wordpress import build_wordpress_site
 from tests.conftest import REPO
 

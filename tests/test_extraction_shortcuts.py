@@ -20,8 +20,8 @@ from newsarchive.extract.html import (
     select,
 )
 from newsarchive.extract.moscowtimes import parse_article
-from newsarchive.mirror.routes import resolve
-from newsarchive.mirror.site import build_site
+from newsarchive.mirror import build_site
+from newsarchive.mirror.moscowtimes.routes import resolve
 from newsarchive.spiders.moscowtimes import SITE_RULES
 
 BASE = "http://127.0.0.1:8000"

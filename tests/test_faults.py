@@ -9,9 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsarchive.evaluate import FIELDS, evaluate, load_archive
+from newsarchive.mirror import build_site
 from newsarchive.mirror.faults import FaultPlan
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.mirror.site import build_site
 from newsarchive.spiders.moscowtimes import MoscowTimesSpider
 from tests.conftest import run_crawl
 

@@ -153,8 +153,8 @@ def test_feeds_and_sitemaps_find_what_no_crawled_section_lists(tmp_path: Path) -
     """Only the news section is crawled; the feeds and the sitemaps bring in every other
     article, each archived once, with its section read from the page."""
     from newsarchive.evaluate import FIELDS, evaluate, load_archive
+    from newsarchive.mirror import build_site
     from newsarchive.mirror.server import MirrorServer
-    from newsarchive.mirror.site import build_site
     from tests.conftest import run_crawl
 
     with MirrorServer(build_site(articles=80, seed=77)) as server:

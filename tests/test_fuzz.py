@@ -12,8 +12,8 @@ from newsarchive.cleaning.boilerplate import clean_body
 from newsarchive.cleaning.text import clean_list, clean_paragraphs, clean_text
 from newsarchive.dates import first_valid_datetime
 from newsarchive.extract.moscowtimes import parse_article, parse_listing
-from newsarchive.mirror.routes import resolve
-from newsarchive.mirror.site import build_site
+from newsarchive.mirror import build_site
+from newsarchive.mirror.moscowtimes.routes import resolve
 from newsarchive.spiders.moscowtimes import SITE_RULES
 
 BASE = "http://127.0.0.1:8000"

@@ -16,8 +16,8 @@ import pytest
 
 from newsarchive.evaluate import FIELDS, evaluate, load_archive
 from newsarchive.extensions.run import crawl_lock
+from newsarchive.mirror import build_site
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.mirror.site import build_site
 from tests.conftest import FAST, REPO, run_crawl
 
 ARTICLE_PATH = "-a"

@@ -20,7 +20,7 @@ from parsel import Selector
 
 from newsarchive.mirror import FaultPlan, MirrorServer, build_site, clean_text
 from newsarchive.mirror.faults import CORRECT_KINDS, KINDS, TRANSPORT
-from newsarchive.mirror.site import SECTIONS, MirrorSite
+from newsarchive.mirror.moscowtimes.site import SECTIONS, MirrorSite
 
 NOW = datetime(2026, 2, 25, 12, 0, tzinfo=UTC)
 ARTICLES = 160
@@ -350,7 +350,7 @@ def test_site_is_deterministic_for_a_seed_and_a_clock():
     assert one.ground_truth("http://h") == two.ground_truth("http://h")
     other = build_site(25, seed=4, now=NOW)
     assert other.ground_truth("http://h") != one.ground_truth("http://h")
-    from newsarchive.mirror.routes import resolve
+    from newsarchive.mirror.moscowtimes.routes import resolve
 
     path = one.newest[3].path
     assert resolve(one, "http://h", path).body == resolve(two, "http://h", path).body

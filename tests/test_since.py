@@ -10,8 +10,8 @@ from scrapy.http import HtmlResponse, Request, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from newsarchive.dates import date_from_url
+from newsarchive.mirror import build_site
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.mirror.site import build_site
 from newsarchive.spiders.moscowtimes import MoscowTimesSpider
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.mirror.faults import FaultPlan
+from newsarchive.mirror.moscowtimes.site import build_site
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.mirror.site import build_site
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -39,12 +39,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from newsarchive.mirror.faults import LOOP_MARK, FaultPlan, transform
-from newsarchive.mirror.routes import HTML, Page, resolve
+from newsarchive.mirror.moscowtimes.routes import HTML, Page, resolve
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from newsarchive.mirror.site import MirrorSite
+    from newsarchive.mirror.moscowtimes.site import MirrorSite
     from newsarchive.mirror.wordpress.site import WordPressSite
 
 CACHE_SIZE = 256

@@ -24,7 +24,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING
 
-from newsarchive.mirror.routes import HTML, Page
+from newsarchive.mirror.moscowtimes.routes import HTML, Page
 from newsarchive.mirror.wordpress import templates as t
 
 if TYPE_CHECKING:

@@ -35,7 +35,7 @@ from newsarchive.mirror.wordpress.text import (
 
 if TYPE_CHECKING:
     from newsarchive.mirror.faults import FaultPlan
-    from newsarchive.mirror.routes import Page
+    from newsarchive.mirror.moscowtimes.routes import Page
 
 BASE = "@@BASE@@"
 """Placeholder for the server's base URL in stored HTML, replaced when a page is served."""

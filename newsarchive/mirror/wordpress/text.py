@@ -19,7 +19,7 @@ import re
 import unicodedata
 from random import Random
 
-from newsarchive.mirror.text import clean_text, join_with_inline_tags
+from newsarchive.mirror.moscowtimes.text import clean_text, join_with_inline_tags
 
 __all__ = ["TextGen", "clean_text", "escape", "render_inline", "slugify"]
 

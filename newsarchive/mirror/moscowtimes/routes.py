@@ -20,11 +20,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsarchive.mirror import templates as t
-from newsarchive.mirror.site import SECTIONS, slugify
+from newsarchive.mirror.moscowtimes import templates as t
+from newsarchive.mirror.moscowtimes.site import SECTIONS, slugify
 
 if TYPE_CHECKING:
-    from newsarchive.mirror.site import Article, MirrorSite
+    from newsarchive.mirror.moscowtimes.site import Article, MirrorSite
 
 HTML = "text/html; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"

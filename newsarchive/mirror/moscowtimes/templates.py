@@ -12,12 +12,12 @@ from email.utils import format_datetime
 from random import Random
 from typing import TYPE_CHECKING
 
-from newsarchive.mirror import boilerplate as bp
-from newsarchive.mirror.site import BASE, SECTIONS, moscow_offset, slugify
-from newsarchive.mirror.text import escape, render_inline
+from newsarchive.mirror.moscowtimes import boilerplate as bp
+from newsarchive.mirror.moscowtimes.site import BASE, SECTIONS, moscow_offset, slugify
+from newsarchive.mirror.moscowtimes.text import escape, render_inline
 
 if TYPE_CHECKING:
-    from newsarchive.mirror.site import Article, MirrorSite
+    from newsarchive.mirror.moscowtimes.site import Article, MirrorSite
 
 PAGE_SIZE = 18
 FIRST_PAGE = 19

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newsarchive.mirror.text import CREDITS, escape
+from newsarchive.mirror.moscowtimes.text import CREDITS, escape
 
 if TYPE_CHECKING:
-    from newsarchive.mirror.site import MirrorSite
+    from newsarchive.mirror.moscowtimes.site import MirrorSite
 
 POPUP_CLOSE = "×"
 POPUP_TITLE = "Enjoying ad-free content?"
@@ -245,7 +245,7 @@ def ad_slot() -> str:
 
 def boilerplate_lines(site: MirrorSite) -> list[str]:
     """Every boilerplate line the site's pages can show, as clean text."""
-    from newsarchive.mirror.site import SECTIONS
+    from newsarchive.mirror.moscowtimes.site import SECTIONS
 
     # fmt: off
     lines = [

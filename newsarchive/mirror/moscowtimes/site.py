@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import TYPE_CHECKING, Any
 
-from newsarchive.mirror.text import (
+from newsarchive.mirror.moscowtimes.text import (
     CITIES,
     SENTENCES,
     TextGen,
@@ -276,7 +276,7 @@ class MirrorSite:
 
     def ground_truth(self, base_url: str, faults: FaultPlan | None = None) -> dict[str, Any]:
         """What a perfect archive of the site, crawled now, would hold (JSON-ready)."""
-        from newsarchive.mirror.boilerplate import boilerplate_lines
+        from newsarchive.mirror.moscowtimes.boilerplate import boilerplate_lines
 
         base_url = base_url.rstrip("/")
         with self.lock:
