@@ -12,7 +12,7 @@ the ground truth a perfect crawl should archive.
 
 from newsarchive.mirror.faults import FaultPlan
 from newsarchive.mirror.moscowtimes.site import MirrorSite, build_site
-from newsarchive.mirror.moscowtimes.text import clean_text
 from newsarchive.mirror.server import MirrorServer
+from newsarchive.mirror.text import clean_text
 
 __all__ = ["FaultPlan", "MirrorServer", "MirrorSite", "build_site", "clean_text"]

@@ -72,7 +72,8 @@ from dataclasses import dataclass, field, replace
 from random import Random
 from typing import TYPE_CHECKING, Any
 
-from newsarchive.mirror.moscowtimes.routes import ARTICLE_PATH, HTML, Page
+from newsarchive.mirror.moscowtimes.routes import ARTICLE_PATH
+from newsarchive.mirror.pages import HTML, Page
 
 if TYPE_CHECKING:
     from collections.abc import Callable

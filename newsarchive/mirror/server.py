@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from newsarchive.mirror.faults import LOOP_MARK, FaultPlan, transform
-from newsarchive.mirror.moscowtimes.routes import HTML, Page, resolve
+from newsarchive.mirror.moscowtimes.routes import resolve
+from newsarchive.mirror.pages import HTML, Page
 
 if TYPE_CHECKING:
     from types import TracebackType

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newsarchive.mirror.moscowtimes.text import CREDITS, escape
+from newsarchive.mirror.moscowtimes.text import CREDITS
+from newsarchive.mirror.text import escape, html_paragraphs
 
 if TYPE_CHECKING:
     from newsarchive.mirror.moscowtimes.site import MirrorSite
@@ -117,10 +118,6 @@ FOOTER_LINKS = ("About us", "Privacy Policy", "Terms of Use", "Contact us", "Con
 COPYRIGHT = "© The Moscow Times, all rights reserved."
 
 
-def _p(lines: tuple[str, ...] | list[str]) -> str:
-    return "".join(f"<p>{escape(line)}</p>" for line in lines)
-
-
 def popup(base: str, variant: int) -> str:
     """The dismissible ad-free pop-up of 2024 (markup unknown on the real site)."""
     link = f"{base}/contribute?utm_source=popup&amp;utm_medium=adfree"
@@ -129,12 +126,13 @@ def popup(base: str, variant: int) -> str:
             '<div class="tmt-popup" data-popup="adfree" role="dialog">'
             f'<button class="tmt-popup__close" type="button" aria-label="Close">{POPUP_CLOSE}'
             f'</button><div class="tmt-popup__title">{escape(POPUP_TITLE)}</div>'
-            f'{_p(POPUP_TEXT)}<a class="tmt-popup__button" href="{link}">{POPUP_BUTTON}</a>'
+            f"{html_paragraphs(POPUP_TEXT)}"
+            f'<a class="tmt-popup__button" href="{link}">{POPUP_BUTTON}</a>'
             f'<p class="tmt-popup__note">{escape(POPUP_NOTE)}</p></div>'
         )
     return (
         '<dialog class="x7f-overlay" open><span class="x7f-overlay__dismiss">&times;</span>'
-        f"<h4>{escape(POPUP_TITLE)}</h4><div>{_p(POPUP_TEXT)}</div>"
+        f"<h4>{escape(POPUP_TITLE)}</h4><div>{html_paragraphs(POPUP_TEXT)}</div>"
         f'<div class="x7f-overlay__cta"><a href="{link}">{POPUP_BUTTON}</a></div>'
         f"<small>{escape(POPUP_NOTE)}</small></dialog>"
     )
@@ -154,7 +152,7 @@ def banner(base: str, era_2019: bool) -> str:
     return (
         '<div class="contribute-banner"><div class="contribute-banner__content">'
         f'<p class="contribute-banner__lead"><strong>{escape(BANNER_LEAD)}</strong></p>'
-        f'{_p(BANNER_TEXT)}{extra}</div><a class="contribute-banner__button button" '
+        f'{html_paragraphs(BANNER_TEXT)}{extra}</div><a class="contribute-banner__button button" '
         f'href="{base}/contribute">{CONTINUE}</a></div>'
     )
 
@@ -213,7 +211,8 @@ def message(base: str, variant: int) -> str:
         )
         return (
             '<section class="support-message">'
-            f'<h3 class="support-message__title">{MESSAGE_TITLE}</h3>{_p(MESSAGE_TEXT)}'
+            f'<h3 class="support-message__title">{MESSAGE_TITLE}</h3>'
+            f"{html_paragraphs(MESSAGE_TEXT)}"
             f'<form class="support-message__form"><div class="support-message__periods">'
             f'{periods}</div><button type="submit">{CONTINUE}</button>'
             f'<span class="support-message__methods">{PAYMENT}</span></form>'
@@ -223,7 +222,7 @@ def message(base: str, variant: int) -> str:
     buttons = "".join(f'<button type="button" data-period="{p}">{p}</button>' for p in PERIODS)
     return (
         f'<div class="rdr-appeal"><strong class="rdr-appeal__head">{MESSAGE_TITLE}</strong>'
-        f'<div class="rdr-appeal__text">{_p(MESSAGE_TEXT)}</div>'
+        f'<div class="rdr-appeal__text">{html_paragraphs(MESSAGE_TEXT)}</div>'
         f'<div class="rdr-appeal__choices">{buttons}</div>'
         f'<a class="rdr-appeal__go" href="{base}/contribute?utm_source=appeal">{CONTINUE}</a>'
         f'<div class="rdr-appeal__methods">{PAYMENT}</div>'

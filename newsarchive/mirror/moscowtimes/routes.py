@@ -15,58 +15,25 @@ Routes (all GET/HEAD; everything else is a 404 page):
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from newsarchive.mirror.moscowtimes import templates as t
-from newsarchive.mirror.moscowtimes.site import SECTIONS, slugify
+from newsarchive.mirror.moscowtimes.site import SECTIONS
+from newsarchive.mirror.moscowtimes.text import slugify
+from newsarchive.mirror.pages import HTML, TEXT, Page, html_page, redirect, validators
 
 if TYPE_CHECKING:
-    from newsarchive.mirror.moscowtimes.site import Article, MirrorSite
+    from newsarchive.mirror.moscowtimes.site import MirrorSite
 
-HTML = "text/html; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 XML = "application/xml; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
 
 ARTICLE_PATH = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/(.*)-a(\d+)")
 SECTION_PATH = re.compile(r"/([a-z-]+)(?:/(\d+))?")
 TAG_PATH = re.compile(r"/tag/([a-z0-9-]+)(?:/(\d+))?")
 AUTHOR_PATH = re.compile(r"/author/([a-z0-9-]+)")
 SITEMAP_MONTH = re.compile(r"/sitemap/(\d{4})-([1-9]|1[0-2])\.xml")
-
-
-@dataclass
-class Page:
-    """A response before it is sent; ``kind`` tells the server (and fault plan) what it is."""
-
-    status: int
-    body: bytes = b""
-    content_type: str = HTML
-    headers: dict[str, str] = field(default_factory=dict)
-    kind: str = "other"
-    """article, section, fragment, listing, feed, sitemap, robots, redirect or missing."""
-    article: Article | None = None
-
-
-def validators(site: MirrorSite, article: Article) -> dict[str, str]:
-    """ETag and Last-Modified of an article page.
-
-    The ETag is weak and covers the article's own content (its version), not the sidebars
-    around it, so an unchanged article stays "not modified" while the site moves on.
-    """
-    digest = hashlib.sha1(f"{site.seed}:{article.id}:{article.version}".encode()).hexdigest()
-    return {"ETag": f'W/"{digest[:20]}"', "Last-Modified": t.http_date(article.last_changed)}
-
-
-def _html(text: str, kind: str, article: Article | None = None) -> Page:
-    return Page(200, text.encode("utf-8"), HTML, kind=kind, article=article)
-
-
-def _redirect(location: str) -> Page:
-    return Page(301, b"", HTML, {"Location": location}, kind="redirect")
 
 
 def not_found(base: str) -> Page:
@@ -81,7 +48,7 @@ def resolve(site: MirrorSite, base: str, path: str) -> Page:
 
 def _resolve(site: MirrorSite, base: str, path: str) -> Page:
     if len(path) > 1 and path.endswith("/"):
-        return _redirect(base + path.rstrip("/"))
+        return redirect(base + path.rstrip("/"))
     if path == "/robots.txt":
         return Page(200, t.robots(base).encode(), TEXT, kind="robots")
     if m := ARTICLE_PATH.fullmatch(path):
@@ -89,9 +56,10 @@ def _resolve(site: MirrorSite, base: str, path: str) -> Page:
         if article is None:
             return not_found(base)
         if path != article.path:
-            return _redirect(base + article.path)
-        page = _html(t.article_page(site, base, article), "article", article)
-        page.headers.update(validators(site, article))
+            return redirect(base + article.path)
+        page = html_page(t.article_page(site, base, article), "article", article)
+        version = f"{site.seed}:{article.id}:{article.version}"
+        page.headers.update(validators(version, article.last_changed))
         return page
     if path.startswith("/rss/"):
         feed = path.removeprefix("/rss/")
@@ -107,7 +75,7 @@ def _resolve(site: MirrorSite, base: str, path: str) -> Page:
         if m.group(2) is not None:
             offset = int(m.group(2))
             chunk = articles[offset : offset + t.TAG_PAGE_SIZE]
-            return _html(t.fragment(site, base, chunk), "fragment")
+            return html_page(t.fragment(site, base, chunk), "fragment")
         label = next(tag for tag in articles[0].tags if slugify(tag) == m.group(1))
         page = t.listing_page(
             site,
@@ -119,7 +87,7 @@ def _resolve(site: MirrorSite, base: str, path: str) -> Page:
             exclude="",
             title=label,
         )
-        return _html(page, "listing")
+        return html_page(page, "listing")
     if m := AUTHOR_PATH.fullmatch(path):
         articles = site.by_author.get(m.group(1))
         if not articles:
@@ -135,16 +103,16 @@ def _resolve(site: MirrorSite, base: str, path: str) -> Page:
             exclude="",
             title=name,
         )
-        return _html(page, "listing")
+        return html_page(page, "listing")
     if path == "/in-depth":
-        return _redirect(f"{base}/features")
+        return redirect(f"{base}/features")
     if (m := SECTION_PATH.fullmatch(path)) and m.group(1) in SECTIONS:
         section = m.group(1)
         if m.group(2) is None:
-            return _html(t.section_page(site, base, section), "section")
+            return html_page(t.section_page(site, base, section), "section")
         offset = int(m.group(2))
         chunk = site.by_section[section][offset : offset + t.PAGE_SIZE]
-        return _html(t.fragment(site, base, chunk), "fragment")
+        return html_page(t.fragment(site, base, chunk), "fragment")
     return not_found(base)
 
 

@@ -10,9 +10,7 @@ successive crawls see a changing site.
 from __future__ import annotations
 
 import functools
-import re
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
@@ -22,10 +20,10 @@ from newsarchive.mirror.moscowtimes.text import (
     CITIES,
     SENTENCES,
     TextGen,
-    clean_text,
-    escape,
     render_inline,
+    slugify,
 )
+from newsarchive.mirror.text import clean_text, escape
 
 if TYPE_CHECKING:
     from newsarchive.mirror.faults import FaultPlan
@@ -67,20 +65,12 @@ EXTERNAL_LINKS = (
 OLDEST = datetime(2012, 1, 1, tzinfo=UTC)
 MSK_WINTER_TIME = datetime(2014, 10, 25, 22, 0, tzinfo=UTC)
 """Moscow used UTC+4 from March 2011 until this instant, UTC+3 since."""
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 NON_ASCII_SENTENCES = tuple(s for s in SENTENCES if not s.isascii())
 
 
 def moscow_offset(moment: datetime) -> int:
     """Hours Moscow local time was ahead of UTC at ``moment`` (articles start in 2012)."""
     return 4 if moment < MSK_WINTER_TIME else 3
-
-
-@functools.lru_cache(maxsize=8192)
-def slugify(text: str) -> str:
-    """ASCII slug as the CMS makes it: accents dropped, apostrophes removed, dashes between."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NON_ALNUM.sub("-", ascii_text.lower().replace("'", "")).strip("-")
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -339,10 +329,7 @@ def _make_article(
 ) -> Article:
     """Draw one article's metadata; ``titles`` keeps titles unique across the site."""
     gen = TextGen(rng, published.year)
-    title = gen.title()
-    while title in titles:
-        title = gen.title()
-    titles.add(title)
+    title = gen.unique_title(titles)
     slug = slugify(title)
     if rng.random() < 0.05:
         slug = f"{slug}-{article_id}"  # the real site has slugs like "...-weekend-58475"

@@ -7,14 +7,16 @@ body HTML holds ``site.BASE`` placeholders, replaced here.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from random import Random
 from typing import TYPE_CHECKING
 
 from newsarchive.mirror.moscowtimes import boilerplate as bp
-from newsarchive.mirror.moscowtimes.site import BASE, SECTIONS, moscow_offset, slugify
-from newsarchive.mirror.moscowtimes.text import escape, render_inline
+from newsarchive.mirror.moscowtimes.site import BASE, SECTIONS, moscow_offset
+from newsarchive.mirror.moscowtimes.text import render_inline, slugify
+from newsarchive.mirror.pages import http_date
+from newsarchive.mirror.text import escape
 
 if TYPE_CHECKING:
     from newsarchive.mirror.moscowtimes.site import Article, MirrorSite
@@ -54,10 +56,6 @@ def byline_date(moment: datetime) -> str:
     """Visible byline date in Moscow time, AP style: ``Feb. 25, 2026``."""
     local = moment + timedelta(hours=moscow_offset(moment))
     return f"{AP_MONTHS[local.month - 1]} {local.day}, {local.year}"
-
-
-def http_date(moment: datetime) -> str:
-    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def ld_json(data: object) -> str:

@@ -3,27 +3,19 @@
 Text is generated as clean strings first (that is the ground truth); ``render_inline`` then
 turns a clean string into HTML the way a CMS would: entities, inline tags, non-breaking
 spaces, soft hyphens, zero-width spaces, decomposed accents and wrapped source lines. Whatever
-it does, ``clean_text(html_text_of(render_inline(s)))`` gives back ``s``.
+it does, ``clean_text(html_text_of(render_inline(s)))`` gives back ``s`` (``clean_text`` is
+the mirrors' shared text contract, in ``newsarchive.mirror.text``).
 """
 
 # ruff: noqa: RUF001 - typographic quotes are part of the text
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from random import Random
 
-# --- the cleaning contract -------------------------------------------------------------------
-
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-_SPACES = re.compile(r"\s+")
-
-
-def clean_text(text: str) -> str:
-    """Normalise text the way the ground truth is written: the one rule both sides share."""
-    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE)).replace("\u00a0", " ")
-    return _SPACES.sub(" ", text).strip()
-
+from newsarchive.mirror.text import MARKUP, InlineStyle, TemplateText, ascii_slug, inline_html
 
 # --- vocabulary ------------------------------------------------------------------------------
 
@@ -325,15 +317,13 @@ def feminine(surname: str) -> str:
     return surname
 
 
-class TextGen:
-    """Fills sentence templates from the word lists with one seeded random generator."""
+class TextGen(TemplateText):
+    """Fills English sentence templates from the word lists with one seeded generator."""
 
-    _SLOT = re.compile(r"\{(\w+)\}")
-
-    def __init__(self, rng: Random, year: int = 2025) -> None:
-        self.rng = rng
-        self.year = year
-        self._used: set[str] = set()
+    SENTENCES = SENTENCES
+    TITLES = TITLES
+    HEADINGS = HEADINGS
+    CAPTIONS = CAPTIONS
 
     def person(self) -> str:
         """A full name; mostly Russian, sometimes foreign (some with accents)."""
@@ -376,39 +366,6 @@ class TextGen:
             return r.choice(REGIONS).removeprefix("the ").title()
         raise KeyError(name)
 
-    def fill(self, template: str) -> str:
-        """Fill every ``{slot}`` of a template; capitalise the first letter."""
-        text = self._fill(template)
-        return text[0].upper() + text[1:]
-
-    def _fill(self, template: str) -> str:
-        return self._SLOT.sub(lambda m: self._slot(m.group(1)), template)
-
-    def _fresh(self, templates: tuple[str, ...]) -> str:
-        """A template this generator has not used yet, if one comes up in a few draws."""
-        for _ in range(6):
-            template = self.rng.choice(templates)
-            if template not in self._used:
-                break
-        self._used.add(template)
-        return template
-
-    def sentence(self) -> str:
-        return self.fill(self._fresh(SENTENCES))
-
-    def paragraph(self) -> list[str]:
-        """A paragraph as its 2-5 sentences."""
-        return [self.sentence() for _ in range(self.rng.randint(2, 5))]
-
-    def title(self) -> str:
-        return self.fill(self.rng.choice(TITLES))
-
-    def heading(self) -> str:
-        return self.fill(self.rng.choice(HEADINGS))
-
-    def caption(self) -> str:
-        return self.fill(self.rng.choice(CAPTIONS))
-
     def credits(self) -> str:
         return self.rng.choice(CREDITS)
 
@@ -426,30 +383,26 @@ class TextGen:
 
 # --- HTML rendering --------------------------------------------------------------------------
 
-_ENTITY_CHOICES = {
-    "’": ("’", "&#8217;", "&rsquo;"),
-    "‘": ("‘", "&#8216;", "&lsquo;"),
-    "“": ("“", "&ldquo;", "&#8220;"),
-    "”": ("”", "&rdquo;", "&#8221;"),
-    "—": ("—", "&mdash;", "&#8212;"),
-    "«": ("«", "&laquo;"),
-    "»": ("»", "&raquo;"),
-    "&": ("&amp;", "&amp;", "&#38;"),
-    "<": ("&lt;",),
-    ">": ("&gt;",),
-    '"': ("&quot;", '"'),
-}
-_NUMBER_SPACE = re.compile(r"(?<!\S)(\d[\d.,]*(?<![.,])%?) ")
+STYLE = InlineStyle(
+    entities={
+        "’": ("’", "&#8217;", "&rsquo;"),
+        "‘": ("‘", "&#8216;", "&lsquo;"),
+        "“": ("“", "&ldquo;", "&#8220;"),
+        "”": ("”", "&rdquo;", "&#8221;"),
+        "—": ("—", "&mdash;", "&#8212;"),
+        "«": ("«", "&laquo;"),
+        "»": ("»", "&raquo;"),
+        "&": ("&amp;", "&amp;", "&#38;"),
+        **MARKUP,
+    },
+    long_word=re.compile(r"(?<![&#\w])[A-Za-z]{9,}"),
+    hyphen_margin=3,
+    number_space=re.compile(r"(?<!\S)(\d[\d.,]*(?<![.,])%?) "),
+    line_break="\n      ",
+    zero_width_rate=0.1,
+)
+"""The site CMS's inline HTML: named and numeric entities, indented wrapped lines."""
 _NON_ASCII_WORD = re.compile(r"\S*[^\x00-\x7f]\S*")
-_LONG_WORD = re.compile(r"(?<![&#\w])[A-Za-z]{9,}")
-_SPECIAL = re.compile("[" + "".join(_ENTITY_CHOICES) + "]")
-
-
-def escape(text: str) -> str:
-    """Plain HTML escaping for text and attribute values (no quirks)."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
 
 
 def render_inline(
@@ -457,8 +410,8 @@ def render_inline(
 ) -> str:
     """Clean text -> inline HTML whose normalised text is exactly ``text``.
 
-    With ``quirks``: decomposed accents, a soft hyphen or zero-width space now and then,
-    non-breaking spaces after numbers, wrapped source lines and double spaces.
+    With ``quirks``, half the words with accents are decomposed (NFD) first; then the shared
+    rendering in this site's style (``newsarchive.mirror.text.inline_html``).
     ``links`` are hrefs available for inline ``<a>`` tags; ``<em>``/``<strong>`` need none.
     """
     if quirks and not text.isascii():
@@ -466,46 +419,10 @@ def render_inline(
             lambda m: unicodedata.normalize("NFD", m.group()) if rng.random() < 0.5 else m.group(),
             text,
         )
-    html = _SPECIAL.sub(lambda m: rng.choice(_ENTITY_CHOICES[m.group()]), text)
-    if quirks:
-        if rng.random() < 0.4 and (longs := [m.span() for m in _LONG_WORD.finditer(html)]):
-            start, end = rng.choice(longs)
-            cut = rng.randint(start + 3, end - 3)
-            html = html[:cut] + "&shy;" + html[cut:]
-        if rng.random() < 0.1 and (cut := html.find(" ", rng.randrange(len(html)))) > 0:
-            html = html[:cut] + "\u200b" + html[cut:]
-        html = _NUMBER_SPACE.sub(lambda m: m.group(1) + rng.choice((" ", "&nbsp;")), html)
-    parts = html.split(" ")
-    n = len(parts)
-    seps = [" "] * (n - 1)
-    for _ in range(rng.choice((0, 0, 0, 1, 2)) if quirks and n > 1 else 0):
-        seps[rng.randrange(n - 1)] = rng.choice(("\n      ", "  "))
-    return join_with_inline_tags(parts, seps, rng, links)
+    return inline_html(text, rng, STYLE, quirks=quirks, links=links)
 
 
-def join_with_inline_tags(
-    parts: list[str], seps: list[str], rng: Random, links: tuple[str, ...]
-) -> str:
-    """The words ``parts`` joined by ``seps``, with at most two runs of them wrapped in inline
-    tags (``<a>`` only where ``links`` offers hrefs; never splitting a word). Both mirrors'
-    text generators end with it."""
-    n = len(parts)
-    opened: dict[int, str] = {}
-    closed: dict[int, str] = {}
-    taken: set[int] = set()
-    for _ in range(rng.choice((0, 0, 1, 1, 2))):
-        if n < 4:
-            break
-        start = rng.randrange(n - 2)
-        end = min(n - 1, start + rng.randint(0, 3))
-        if taken & set(range(start - 1, end + 2)):
-            continue
-        taken |= set(range(start, end + 1))
-        tag = rng.choice(("a", "em", "strong") if links else ("em", "strong"))
-        opened[start] = f'<a href="{rng.choice(links)}">' if tag == "a" else f"<{tag}>"
-        closed[end] = f"</{tag}>"
-    for i, tag in opened.items():
-        parts[i] = tag + parts[i]
-    for i, tag in closed.items():
-        parts[i] += tag
-    return parts[0] + "".join(sep + part for sep, part in zip(seps, parts[1:], strict=True))
+@functools.lru_cache(maxsize=8192)
+def slugify(text: str) -> str:
+    """ASCII slug as the CMS makes it: accents dropped, apostrophes removed, dashes between."""
+    return ascii_slug(text, drop="'")

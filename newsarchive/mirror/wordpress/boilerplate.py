@@ -35,7 +35,7 @@ import base64
 from random import Random
 from typing import TYPE_CHECKING
 
-from newsarchive.mirror.wordpress.text import escape
+from newsarchive.mirror.text import escape
 
 if TYPE_CHECKING:
     from newsarchive.mirror.wordpress.site import Article, Author, WordPressSite
@@ -189,10 +189,6 @@ MONTHS = (
     "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
     "Oktober", "November", "Dezember",
 )  # fmt: skip
-
-
-def _p(lines: tuple[str, ...] | list[str]) -> str:
-    return "".join(f"<p>{escape(line)}</p>" for line in lines)
 
 
 # --- consent -------------------------------------------------------------------------------

@@ -20,11 +20,10 @@ the home page.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import TYPE_CHECKING
 
-from newsarchive.mirror.moscowtimes.routes import HTML, Page
+from newsarchive.mirror.pages import HTML, TEXT, Page, html_page, redirect, validators
 from newsarchive.mirror.wordpress import templates as t
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 RSS = "application/rss+xml; charset=UTF-8"
 ATOM = "application/atom+xml; charset=UTF-8"
 XML = "text/xml; charset=UTF-8"
-TEXT = "text/plain; charset=utf-8"
 
 ARTICLE_PATH = re.compile(r"/artikel/(\d+)/([^/]+)/?")
 ARCHIVE_PATH = re.compile(r"/(kategorie|tag|author)/([a-z0-9-]+)/(?:page/(\d+)/)?")
@@ -54,20 +52,6 @@ def page_class(path: str) -> str | None:
     return None
 
 
-def validators(site: WordPressSite, article: Article) -> dict[str, str]:
-    """Weak ETag over the post's own content (its version) and its Last-Modified."""
-    digest = hashlib.sha1(f"wp:{site.seed}:{article.id}:{article.version}".encode()).hexdigest()
-    return {"ETag": f'W/"{digest[:20]}"', "Last-Modified": t.http_date(article.last_changed)}
-
-
-def _html(text: str, kind: str, article: Article | None = None) -> Page:
-    return Page(200, text.encode("utf-8"), HTML, kind=kind, article=article)
-
-
-def _redirect(location: str) -> Page:
-    return Page(301, b"", HTML, {"Location": location}, kind="redirect")
-
-
 def not_found(site: WordPressSite, base: str) -> Page:
     return Page(404, t.not_found(site, base).encode("utf-8"), HTML, kind="missing")
 
@@ -82,7 +66,7 @@ def resolve(site: WordPressSite, base: str, path: str) -> Page:
             and "." not in path.rsplit("/", 1)[-1]
             and _resolve(site, base, path + "/").status == 200
         ):
-            return _redirect(f"{base}{path}/")
+            return redirect(f"{base}{path}/")
         return page
 
 
@@ -94,9 +78,10 @@ def _resolve(site: WordPressSite, base: str, path: str) -> Page:
         if article is None:
             return not_found(site, base)
         if path != article.path:
-            return _redirect(base + article.path)
-        page = _html(t.article_page(site, base, article), "article", article)
-        page.headers.update(validators(site, article))
+            return redirect(base + article.path)
+        page = html_page(t.article_page(site, base, article), "article", article)
+        version = f"wp:{site.seed}:{article.id}:{article.version}"
+        page.headers.update(validators(version, article.last_changed))
         return page
     if path == "/feed/":
         return _feed(t.rss(site, base, site.newest, f"{base}/feed/", site.name))
@@ -115,12 +100,12 @@ def _resolve(site: WordPressSite, base: str, path: str) -> Page:
     if path == "/" or (m := HOME_PAGE.fullmatch(path)):
         number = 1 if path == "/" else int(m.group(1))
         if path == "/page/1/":
-            return _redirect(f"{base}/")
+            return redirect(f"{base}/")
         return _listing(site, base, f"{base}/", site.newest, number, "home blog", site.name)
     if m := ARCHIVE_PATH.fullmatch(path):
         taxonomy, slug, number = m.group(1), m.group(2), int(m.group(3) or 1)
         if m.group(3) == "1":
-            return _redirect(f"{base}/{taxonomy}/{slug}/")
+            return redirect(f"{base}/{taxonomy}/{slug}/")
         if taxonomy == "kategorie":
             articles = site.by_category.get(slug) or []
             body_class = f"archive category category-{slug}"
@@ -164,7 +149,7 @@ def _listing(
 ) -> Page:
     if number < 1 or number > t.page_count(articles):
         return not_found(site, base)
-    return _html(
+    return html_page(
         t.listing_page(
             site,
             base,
@@ -188,7 +173,7 @@ def _sitemap(site: WordPressSite, base: str, path: str) -> Page:
         return Page(200, text.encode("utf-8"), XML, {"X-Robots-Tag": "noindex, follow"}, "sitemap")
 
     if path == "/sitemap.xml":
-        return _redirect(f"{base}/sitemap_index.xml")
+        return redirect(f"{base}/sitemap_index.xml")
     if path == "/sitemap_index.xml":
         return xml(t.sitemap_index(site, base))
     if m := POST_SITEMAP.fullmatch(path):

@@ -25,17 +25,12 @@ from random import Random
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from newsarchive.mirror.wordpress.text import (
-    TextGen,
-    clean_text,
-    escape,
-    render_inline,
-    slugify,
-)
+from newsarchive.mirror.text import clean_text, escape
+from newsarchive.mirror.wordpress.text import TextGen, render_inline, slugify
 
 if TYPE_CHECKING:
     from newsarchive.mirror.faults import FaultPlan
-    from newsarchive.mirror.moscowtimes.routes import Page
+    from newsarchive.mirror.pages import Page
 
 BASE = "@@BASE@@"
 """Placeholder for the server's base URL in stored HTML, replaced when a page is served."""
@@ -408,10 +403,7 @@ def _make_article(
 ) -> Article:
     """Draw one post's metadata; ``titles`` keeps titles (and so slugs) unique."""
     gen = TextGen(rng, published.year)
-    title = gen.title()
-    while title in titles:
-        title = gen.title()
-    titles.add(title)
+    title = gen.unique_title(titles)
     slug = slugify(title)[:75].rstrip("-")
     roll = rng.random()
     if roll < 0.45:

@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from random import Random
 from typing import TYPE_CHECKING
 
+from newsarchive.mirror.text import escape
 from newsarchive.mirror.wordpress import boilerplate as bp
 from newsarchive.mirror.wordpress.site import (
     BASE,
@@ -22,7 +23,7 @@ from newsarchive.mirror.wordpress.site import (
     SITE_NAME,
     local,
 )
-from newsarchive.mirror.wordpress.text import escape, slugify
+from newsarchive.mirror.wordpress.text import slugify
 
 if TYPE_CHECKING:
     from newsarchive.mirror.wordpress.site import Article, WordPressSite
@@ -55,10 +56,6 @@ def w3c_utc(moment: datetime) -> str:
 def rfc822_gmt(moment: datetime) -> str:
     """Core feeds: ``Mon, 06 Nov 2023 14:00:00 +0000``."""
     return format_datetime(moment.astimezone(UTC))
-
-
-def http_date(moment: datetime) -> str:
-    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def german_date(moment: datetime) -> str:

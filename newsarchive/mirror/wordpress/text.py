@@ -5,7 +5,7 @@ HTML ``wptexturize`` and the editors leave: German quotes and dashes as numeric 
 (``&#8222;`` ``&#8220;`` ``&#8211;`` ``&#8230;``), ``&nbsp;`` after numbers, a soft hyphen in
 a long compound, ``<em>``/``<strong>``/``<a>`` around a few words, wrapped source lines.
 Whatever it does, ``clean_text(text_of(render_inline(s)))`` gives back ``s`` (``clean_text``
-is the mirror's shared text contract).
+is the mirrors' shared text contract, in ``newsarchive.mirror.text``).
 
 Some sentences use the words of the site furniture ("Newsletter", "Cookies", "Spenden",
 "unterstützen", "Datenschutz"): a cleaner that drops every paragraph with such a word loses
@@ -19,9 +19,7 @@ import re
 import unicodedata
 from random import Random
 
-from newsarchive.mirror.moscowtimes.text import clean_text, join_with_inline_tags
-
-__all__ = ["TextGen", "clean_text", "escape", "render_inline", "slugify"]
+from newsarchive.mirror.text import MARKUP, InlineStyle, TemplateText, ascii_slug, inline_html
 
 # fmt: off
 FIRST = (
@@ -219,33 +217,22 @@ CREDITS = (
 # fmt: on
 
 
-def escape(text: str) -> str:
-    """Plain HTML escaping for text and attribute values."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
-
-
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(text: str) -> str:
     """``sanitize_title`` under a de_DE locale: umlauts to ae/oe/ue, ß to ss, dashes between."""
-    text = text.translate(_GERMAN).replace("ß", "ss")
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NON_ALNUM.sub("-", ascii_text.lower()).strip("-")
+    return ascii_slug(text.translate(_GERMAN).replace("ß", "ss"))
 
 
-class TextGen:
+class TextGen(TemplateText):
     """Fills German sentence templates from the word lists with one seeded generator."""
 
-    _SLOT = re.compile(r"\{(\w+)\}")
-
-    def __init__(self, rng: Random, year: int = 2025) -> None:
-        self.rng = rng
-        self.year = year
-        self._used: set[str] = set()
+    SENTENCES = SENTENCES
+    TITLES = TITLES
+    HEADINGS = HEADINGS
+    CAPTIONS = CAPTIONS
+    FRESH_TRIES = 8
 
     def person(self) -> str:
         return f"{self.rng.choice(FIRST)} {self.rng.choice(SURNAMES)}"
@@ -295,40 +282,19 @@ class TextGen:
             return f"{r.randint(0, 5)}:{r.randint(0, 4)}"
         raise KeyError(name)
 
-    def fill(self, template: str) -> str:
-        text = self._SLOT.sub(lambda m: self._slot(m.group(1)), template)
-        return text[0].upper() + text[1:]
-
-    def _fresh(self, templates: tuple[str, ...]) -> str:
-        for _ in range(8):
-            template = self.rng.choice(templates)
-            if template not in self._used:
-                break
-        self._used.add(template)
-        return template
-
-    def sentence(self) -> str:
-        return self.fill(self._fresh(SENTENCES))
-
     def paragraph(self) -> list[str]:
         """A paragraph as its 2-5 sentences, one at least with filled-in slots (so that
         paragraphs do not recur across articles)."""
-        sentences = [self.sentence() for _ in range(self.rng.randint(2, 5))]
+        sentences = super().paragraph()
         if not any(s not in _FIXED for s in sentences):
             sentences[-1] = self.fill(self.rng.choice(_SLOTTED))
         return sentences
 
     def title(self) -> str:
-        title = self.fill(self.rng.choice(TITLES))
+        title = super().title()
         while any(title.count(club) > 1 for club in CLUBS):  # no derby against itself
-            title = self.fill(self.rng.choice(TITLES))
+            title = super().title()
         return title
-
-    def heading(self) -> str:
-        return self.fill(self.rng.choice(HEADINGS))
-
-    def caption(self) -> str:
-        return self.fill(self.rng.choice(CAPTIONS))
 
     def quote(self) -> str:
         """A pull quote: „Words“, sagt Name."""
@@ -341,20 +307,22 @@ class TextGen:
 
 # --- HTML rendering --------------------------------------------------------------------------
 
-_ENTITY_CHOICES = {
-    "„": ("„", "&#8222;", "&#8222;", "&bdquo;"),
-    "“": ("“", "&#8220;", "&#8220;", "&ldquo;"),
-    "–": ("–", "&#8211;", "&#8211;", "&ndash;"),
-    "…": ("…", "&#8230;", "&hellip;"),
-    "’": ("’", "&#8217;"),
-    "&": ("&amp;", "&#038;"),
-    "<": ("&lt;",),
-    ">": ("&gt;",),
-    '"': ("&quot;", '"'),
-}
-_SPECIAL = re.compile("[" + "".join(_ENTITY_CHOICES) + "]")
-_NUMBER_SPACE = re.compile(r"(?<!\S)(\d[\d.,:]*(?<![.,])) ")
-_LONG_WORD = re.compile(r"(?<![&#\w])[A-Za-zäöüß]{12,}")
+STYLE = InlineStyle(
+    entities={
+        "„": ("„", "&#8222;", "&#8222;", "&bdquo;"),
+        "“": ("“", "&#8220;", "&#8220;", "&ldquo;"),
+        "–": ("–", "&#8211;", "&#8211;", "&ndash;"),
+        "…": ("…", "&#8230;", "&hellip;"),
+        "’": ("’", "&#8217;"),
+        "&": ("&amp;", "&#038;"),
+        **MARKUP,
+    },
+    long_word=re.compile(r"(?<![&#\w])[A-Za-zäöüß]{12,}"),
+    hyphen_margin=4,
+    number_space=re.compile(r"(?<!\S)(\d[\d.,:]*(?<![.,])) "),
+    line_break="\n",
+)
+"""``wptexturize`` and the editors: numeric entities mostly, plain wrapped lines."""
 
 
 def render_inline(
@@ -363,16 +331,4 @@ def render_inline(
     """Clean text -> inline HTML whose normalised text is exactly ``text``."""
     if quirks and rng.random() < 0.15:
         text = unicodedata.normalize("NFD", text)  # copied from a word processor
-    html = _SPECIAL.sub(lambda m: rng.choice(_ENTITY_CHOICES[m.group()]), text)
-    if quirks:
-        if rng.random() < 0.4 and (longs := [m.span() for m in _LONG_WORD.finditer(html)]):
-            start, end = rng.choice(longs)
-            cut = rng.randint(start + 4, end - 4)
-            html = html[:cut] + "&shy;" + html[cut:]
-        html = _NUMBER_SPACE.sub(lambda m: m.group(1) + rng.choice((" ", "&nbsp;")), html)
-    parts = html.split(" ")
-    n = len(parts)
-    seps = [" "] * (n - 1)
-    for _ in range(rng.choice((0, 0, 0, 1, 2)) if quirks and n > 1 else 0):
-        seps[rng.randrange(n - 1)] = rng.choice(("\n", "  "))
-    return join_with_inline_tags(parts, seps, rng, links)
+    return inline_html(text, rng, STYLE, quirks=quirks, links=links)

@@ -1,0 +1,52 @@
+"""What a mirror's routes answer and the server sends: ``Page``, and the helpers every site's
+routes build pages with (HTML, redirects, the validators of conditional GET)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+HTML = "text/html; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass
+class Page:
+    """A response before it is sent; ``kind`` tells the server (and fault plan) what it is."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = HTML
+    headers: dict[str, str] = field(default_factory=dict)
+    kind: str = "other"
+    """article, section, fragment, listing, feed, sitemap, robots, redirect or missing."""
+    article: object | None = None
+    """The article an article page shows."""
+
+
+def html_page(text: str, kind: str, article: object | None = None) -> Page:
+    """A 200 HTML page."""
+    return Page(200, text.encode("utf-8"), HTML, kind=kind, article=article)
+
+
+def redirect(location: str) -> Page:
+    """A permanent redirect, as the sites answer a non-canonical URL."""
+    return Page(301, b"", HTML, {"Location": location}, kind="redirect")
+
+
+def http_date(moment: datetime) -> str:
+    """RFC 9110 date, as in Last-Modified: ``Wed, 25 Feb 2026 09:30:00 GMT``."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def validators(key: str, last_changed: datetime) -> dict[str, str]:
+    """ETag and Last-Modified of an article page.
+
+    The ETag is weak and hashes ``key``, which names the article's own content (its version),
+    not the sidebars around it: an unchanged article stays "not modified" while the site
+    moves on.
+    """
+    digest = hashlib.sha1(key.encode()).hexdigest()
+    return {"ETag": f'W/"{digest[:20]}"', "Last-Modified": http_date(last_changed)}
