@@ -1,49 +1,157 @@
-"""Date candidates, parsing and UTC normalisation: pure functions.
+"""Date candidates, with where each was found, parsed to UTC and chosen: pure functions.
 
 Pages state their dates in several places that disagree on purpose: on The Moscow Times
 the visible byline time becomes the *update* time once an article is edited, while the head
-(``article:published_time``, JSON-LD ``datePublished``) keeps the publication time. Callers
-therefore pass candidates best-first and we take the first one that parses to a plausible
-instant. ISO 8601 (what heads carry) is parsed by the standard library; dateparser is the
-slow fallback for human-written strings such as "Feb. 25, 2026".
+(``article:published_time``, JSON-LD ``datePublished``) keeps the publication time. So each
+extractor hands over every date string it finds as a ``DateCandidate`` tagged with its
+source, and ``choose`` takes the first, in the fixed order of ``SOURCES``, that parses to a
+plausible instant. The string and the source of the winner are archived with it
+(``published_at_raw``, ``published_at_source``).
+
+Parsing: ISO 8601 (heads, JSON-LD, sitemaps) and RFC 822 (RSS) by the standard library;
+dateparser, the slow fallback, for human-written strings ("Feb. 25, 2026", "5. März 2026",
+"vor 3 Stunden", the latter against the fetch time). A naive time is read in the site's time
+zone; with none known (generic mode) only its calendar day is kept. A value with a day and
+no time of day (a URL's ``/2026/03/05/``, "5. März 2026", htmldate) is 00:00 UTC of that
+day, so that it lands in that day's partition whatever the zone.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from email.utils import parsedate_to_datetime
+from typing import NamedTuple
 
-# Anything before this is not a news publication date on the web (guards against 1970 epochs
-# and two-digit-year accidents).
+SOURCES = (
+    "profile",
+    "jsonld",
+    "meta",
+    "news_sitemap",
+    "feed",
+    "time",
+    "url",
+    "text",
+    "htmldate",
+)
+"""Where a date was found, best first: a site profile's own selector (it names the date where
+the structured data is wrong on that site), JSON-LD (``@graph`` too), article ``<meta>``, the
+Google News sitemap's ``news:publication_date``, the RSS/Atom feed's date, a ``<time>``
+element, the ``/YYYY/MM/DD/`` of the URL, a date in the visible text, htmldate's guess."""
+_RANK = {source: rank for rank, source in enumerate(SOURCES)}
+
+# Anything before this is not a publication date on the web (guards against 1970 epochs and
+# two-digit-year accidents); a profile may say when its site started (``founded``).
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
-# Clocks drift and sites pre-date embargoed stories a little; more than this is an error.
+# Later than the fetch by more than this is an error. Not zero: clocks drift, embargoed
+# stories are pre-dated, a site whose time zone is mislabelled is off by up to a day, and
+# CMSs stamp scheduled edits ahead.
 FUTURE_TOLERANCE = timedelta(days=2)
+# A day with no time of day is in the future only when it has begun nowhere on Earth.
+_DAY_TOLERANCE = timedelta(hours=14)
 
 _ISO_FIX_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")  # +0300 -> +03:00 (older Pythons, feeds)
-_UPDATED_PREFIX = re.compile(r"^\s*(updated|last updated|published|posted)\s*:?\s*", re.I)
+_UPDATED_PREFIX = re.compile(
+    r"^\s*(updated|last updated|published|posted|veröffentlicht|aktualisiert|"
+    r"erschienen|stand)\s*(am|on)?\s*:?\s*",
+    re.I,
+)
 _DIGIT = re.compile(r"\d")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}|\d\s*(uhr|h)\b", re.I)
+_RELATIVE = re.compile(
+    r"\b(ago|vor|назад|hours?|minutes?|mins?|stunden?|minuten?|час|мин)\b", re.I | re.U
+)
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/")
+_URL_DAY_COMPACT = re.compile(r"[/_-]((?:19|20)\d{2})-?(\d{2})-?(\d{2})(?=[/_.-])")
 
 
-def parse_datetime(value: str | None, *, default_tz: str = "UTC") -> datetime | None:
-    """Parse one date string to an aware UTC datetime, or ``None`` if it is not a date.
+class DateCandidate(NamedTuple):
+    """A date string as found on or about a page, and where (one of ``SOURCES``)."""
 
-    Naive values are read in ``default_tz`` (a site's local zone, e.g. ``Europe/Moscow``).
+    raw: str
+    source: str
+
+
+class ParsedDate(NamedTuple):
+    """A parsed instant in UTC; ``day_only``: the string named a day, not a time of it."""
+
+    at: datetime
+    day_only: bool
+
+
+class FoundDate(NamedTuple):
+    """The chosen date: its instant in UTC, the string it was read from, and its source."""
+
+    at: datetime
+    raw: str
+    source: str
+
+
+@dataclass
+class DateChoice:
+    """What ``choose`` made of a field's candidates: the date (or None) and, once each, why
+    candidates ranked above it were passed over (``unparsable``, ``after_fetch``,
+    ``before_site``)."""
+
+    found: FoundDate | None = None
+    rejected: list[str] = field(default_factory=list)
+
+
+def parse_datetime(
+    value: str | None,
+    *,
+    default_tz: str | None = "UTC",
+    relative_base: datetime | None = None,
+    languages: Sequence[str] = (),
+) -> datetime | None:
+    """Parse one date string to an aware UTC datetime, or ``None`` if it is not a date."""
+    parsed = parse_date(
+        value, default_tz=default_tz, relative_base=relative_base, languages=tuple(languages)
+    )
+    return parsed.at if parsed else None
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_date(
+    value: str | None,
+    *,
+    default_tz: str | None = "UTC",
+    relative_base: datetime | None = None,
+    languages: tuple[str, ...] = (),
+) -> ParsedDate | None:
+    """Parse one date string (see the module's docstring for the rules), or ``None``.
+
+    Cached: the spider tries a page's candidates before the dates stage does, with the same
+    arguments, and dateparser is slow.
     """
     if not value or not isinstance(value, str):
         return None
-    text = _UPDATED_PREFIX.sub("", value.strip())
-    if not text:
-        return None
-    parsed = _parse_iso(text)
+    text = _UPDATED_PREFIX.sub("", " ".join(value.split()))
+    if not text or not _DIGIT.search(text):
+        return None  # dateparser would happily read "yesterday" or a whole sentence
+    parsed = _parse_iso(text) or _parse_rfc822(text)
+    day_only = bool(_ISO_DAY.match(text))
     if parsed is None:
-        parsed = _parse_human(text, default_tz)
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_zone(default_tz))
-    return parsed.astimezone(UTC)
+        parsed = _parse_human(text, default_tz or "UTC", relative_base, languages)
+        if parsed is None:
+            return None
+        relative = _RELATIVE.search(text) is not None and not _YEAR.search(text)
+        day_only = not relative and not _TIME_OF_DAY.search(text)
+        if default_tz is None and not relative and not _has_zone(text):
+            parsed = parsed.replace(tzinfo=None)  # dateparser made up a zone: none was said
+    if parsed.tzinfo is None and not day_only:
+        if default_tz is None:
+            day_only = True  # a wall time in an unknown zone: only its day is certain
+        else:
+            parsed = parsed.replace(tzinfo=_zone(default_tz))
+    if day_only:
+        return ParsedDate(datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC), True)
+    return ParsedDate(parsed.astimezone(UTC), False)
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -55,50 +163,133 @@ def _parse_iso(text: str) -> datetime | None:
         return None
 
 
-def _parse_human(text: str, default_tz: str) -> datetime | None:
-    if not _DIGIT.search(text) or len(text) > 64:
-        return None  # dateparser would happily read "yesterday" or a whole sentence
+def _parse_rfc822(text: str) -> datetime | None:
+    """RSS's ``Mon, 06 Nov 2023 14:00:00 GMT`` (``-0000`` and no zone: naive)."""
+    if "," not in text[:5] and not text[:1].isdigit():
+        return None
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+_ZONE_WORD = re.compile(r"(?:[+-]\d{2}:?\d{2}|\b(?:UTC|GMT|Z|[A-Z]{2,4}T|MSK)\b)\s*$")
+
+
+def _has_zone(text: str) -> bool:
+    return _ZONE_WORD.search(text) is not None
+
+
+def _parse_human(
+    text: str, default_tz: str, relative_base: datetime | None, languages: tuple[str, ...]
+) -> datetime | None:
+    if len(text) > 64:
+        return None
     import dateparser  # slow to import: only pay for it when a page needs it
 
-    return dateparser.parse(
-        text,
-        languages=["en", "ru"],
-        settings={
-            "TIMEZONE": default_tz,
-            "RETURN_AS_TIMEZONE_AWARE": True,
-            "PREFER_DATES_FROM": "past",
-            "STRICT_PARSING": False,
-        },
-    )
+    settings: dict[str, object] = {
+        "TIMEZONE": default_tz,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "past",
+        "STRICT_PARSING": False,
+    }
+    if relative_base is not None:
+        # dateparser wants the base as a wall time in TIMEZONE.
+        local = relative_base.astimezone(_zone(default_tz)).replace(tzinfo=None)
+        settings["RELATIVE_BASE"] = local
+    try:
+        return dateparser.parse(text, languages=list(languages or _LANGUAGES), settings=settings)
+    except (ValueError, OverflowError):
+        return None
 
 
-def _zone(name: str):  # type: ignore[no-untyped-def]
+_LANGUAGES = ("en", "de", "ru", "fr", "es")
+"""Tried when the page's language is unknown (dateparser's own detection is slow and
+guesses wrong on short strings)."""
+
+
+def _zone(name: str) -> tzinfo:
     from zoneinfo import ZoneInfo
 
     return UTC if name == "UTC" else ZoneInfo(name)
 
 
+def implausibility(
+    parsed: ParsedDate, *, fetched_at: datetime | None = None, earliest: datetime | None = None
+) -> str | None:
+    """Why a parsed date cannot be a publication or update time of a page fetched at
+    ``fetched_at`` (``after_fetch``, ``before_site``), or None if it can be."""
+    fetched_at = fetched_at or datetime.now(UTC)
+    if parsed.at < (earliest or EARLIEST_PLAUSIBLE):
+        return "before_site"
+    if parsed.day_only:
+        if parsed.at.date() > (fetched_at + _DAY_TOLERANCE).date():
+            return "after_fetch"
+    elif parsed.at > fetched_at + FUTURE_TOLERANCE:
+        return "after_fetch"
+    return None
+
+
 def is_plausible(value: datetime, *, now: datetime | None = None) -> bool:
     """A publication instant between 1990 and a little after now."""
-    now = now or datetime.now(UTC)
-    return EARLIEST_PLAUSIBLE <= value <= now + FUTURE_TOLERANCE
+    return implausibility(ParsedDate(value, False), fetched_at=now) is None
+
+
+def rank(candidates: Iterable[DateCandidate]) -> list[DateCandidate]:
+    """The candidates in ``SOURCES`` order (stable: a source's own order is kept)."""
+    return sorted(candidates, key=lambda c: _RANK.get(c.source, len(SOURCES)))
+
+
+def choose(
+    candidates: Iterable[DateCandidate],
+    *,
+    default_tz: str | None = "UTC",
+    fetched_at: datetime | None = None,
+    earliest: datetime | None = None,
+    languages: Sequence[str] = (),
+) -> DateChoice:
+    """The best candidate (``SOURCES`` order) that parses to a plausible date."""
+    choice = DateChoice()
+    for candidate in rank(candidates):
+        parsed = parse_date(
+            candidate.raw,
+            default_tz=default_tz,
+            relative_base=fetched_at,
+            languages=tuple(languages),
+        )
+        reason = (
+            "unparsable"
+            if parsed is None
+            else implausibility(parsed, fetched_at=fetched_at, earliest=earliest)
+        )
+        if reason is None and parsed is not None:
+            choice.found = FoundDate(parsed.at, candidate.raw, candidate.source)
+            return choice
+        if reason not in choice.rejected:
+            choice.rejected.append(reason)
+    return choice
 
 
 def first_valid_datetime(
-    candidates: Iterable[str | None], *, default_tz: str = "UTC", now: datetime | None = None
+    candidates: Iterable[str | DateCandidate | None],
+    *,
+    default_tz: str | None = "UTC",
+    now: datetime | None = None,
 ) -> datetime | None:
-    """The first candidate that parses to a plausible instant, in UTC."""
-    for candidate in candidates:
-        parsed = parse_datetime(candidate, default_tz=default_tz)
-        if parsed is not None and is_plausible(parsed, now=now):
-            return parsed
-    return None
+    """The first candidate that parses to a plausible instant, in UTC (plain strings count
+    as JSON-LD: best first, as given)."""
+    tagged = [
+        c if isinstance(c, DateCandidate) else DateCandidate(c, "jsonld") for c in candidates if c
+    ]
+    found = choose(tagged, default_tz=default_tz, fetched_at=now).found
+    return found.at if found else None
 
 
 def date_from_url(url: str) -> datetime | None:
     """The ``/YYYY/MM/DD/`` day in an article URL (local date of the site), as midnight UTC.
 
-    Used to decide whether a listing has paged past a ``since`` horizon without fetching.
+    Used to decide whether a listing has paged past a ``since`` horizon without fetching,
+    and as a date candidate of last resort.
     """
     match = _URL_DAY.search(url)
     if not match:
@@ -107,3 +298,16 @@ def date_from_url(url: str) -> datetime | None:
         return datetime(*map(int, match.groups()), tzinfo=UTC)
     except ValueError:
         return None
+
+
+def url_date_candidates(url: str) -> list[DateCandidate]:
+    """The day an article URL names (``/2026/03/05/``, ``-20260305-``), as a candidate."""
+    day = date_from_url(url)
+    if day is None:
+        match = _URL_DAY_COMPACT.search(url)
+        if match:
+            try:
+                day = datetime(*map(int, match.groups()), tzinfo=UTC)
+            except ValueError:
+                day = None
+    return [DateCandidate(day.date().isoformat(), "url")] if day else []

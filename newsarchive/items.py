@@ -14,6 +14,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from newsarchive.dates import DateCandidate
+
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 
@@ -51,10 +53,24 @@ class ArticleItem:
         pa.list_(pa.string()), "Every byline author, in byline order; empty if none.", default=[]
     )
     published_at: datetime | None = _col(
-        UTC_TIMESTAMP, "Publication time from the page head, in UTC (microseconds)."
+        UTC_TIMESTAMP,
+        "Publication time in UTC (microseconds), from the best source the page has (see "
+        "`published_at_source`). A source that names a day and no time of it gives 00:00 UTC "
+        "of that day.",
+    )
+    published_at_raw: str | None = _col(
+        pa.string(), "The string `published_at` was read from, as found (`2026-02-25T09:30+03:00`)."
+    )
+    published_at_source: str | None = _col(
+        pa.string(),
+        "Where `published_at` was found, best first: `profile` (the site profile's selector), "
+        "`jsonld`, `meta`, `news_sitemap`, `feed`, `time` (a `<time>` element), `url`, `text` "
+        "(the visible text), `htmldate` (its guess, the last resort).",
     )
     modified_at: datetime | None = _col(
-        UTC_TIMESTAMP, "Last modification time from the page head, in UTC; null if absent."
+        UTC_TIMESTAMP,
+        "Last modification time in UTC, from JSON-LD, meta or an update `<time>`; null if "
+        "the page gives none.",
     )
     section: str | None = _col(
         pa.string(),
@@ -98,13 +114,13 @@ class ArticleItem:
         "of it (an lxml root, see `extract.html.detached_root`), cleaned in place.",
     )
     lead_html: Any = _col(None, "The intro's content, likewise (HTML or parsed root).")
-    published_raw: list[str] = _col(
-        None, "Publication time strings as found, best first.", default=[]
+    published_raw: list[DateCandidate] = _col(
+        None, "Publication time strings as found, each with its source.", default=[]
     )
     http_etag: str | None = _col(None, "ETag response header, for conditional re-fetches.")
     http_last_modified: str | None = _col(None, "Last-Modified response header, likewise.")
-    modified_raw: list[str] = _col(
-        None, "Modification time strings as found, best first.", default=[]
+    modified_raw: list[DateCandidate] = _col(
+        None, "Modification time strings as found, each with its source.", default=[]
     )
 
 

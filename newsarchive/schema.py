@@ -17,6 +17,10 @@ from itemadapter import ItemAdapter
 
 from newsarchive.items import ArticleItem, exported_fields
 
+SCHEMA_VERSION = 2
+"""Bumped whenever the columns change (2: ``published_at_raw``, ``published_at_source``);
+files of an older version are brought up to it in place (``storage.upgrade_archive``)."""
+
 ARTICLE_SCHEMA = pa.schema(
     [
         pa.field(
@@ -27,7 +31,7 @@ ARTICLE_SCHEMA = pa.schema(
         )
         for f in exported_fields()
     ],
-    metadata={"newsarchive.schema_version": "1"},
+    metadata={"newsarchive.schema_version": str(SCHEMA_VERSION)},
 )
 
 PARTITION_COLUMNS = ("site",)

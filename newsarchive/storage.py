@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsarchive.schema import FILE_SCHEMA
+from newsarchive.schema import FILE_SCHEMA, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ SITE_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TEMP_SUFFIX = ".tmp"
 LOCK_FILENAME = ".lock"
+SCHEMA_MARKER = ".schema_version"
+"""Holds the schema version every live file has been brought up to (see ``upgrade_archive``)."""
 REJECTED_DIRNAME = "_rejected"
 
 # Partition keys as they come back from the folder names: plain strings, whatever they look like.
@@ -211,6 +213,58 @@ def conform_to_file_schema(table: pa.Table) -> pa.Table:
         for f in FILE_SCHEMA
     ]
     return pa.Table.from_arrays(columns, schema=FILE_SCHEMA)
+
+
+def file_schema_version(path: str | os.PathLike[str]) -> int:
+    """The ``newsarchive.schema_version`` a file was written with (its footer only)."""
+    metadata = pq.read_schema(path).metadata or {}
+    try:
+        return int(metadata.get(b"newsarchive.schema_version", b"0"))
+    except ValueError:
+        return 0
+
+
+def upgrade_archive(root: str | os.PathLike[str]) -> list[Path]:
+    """Bring every live file written with an older schema up to ``FILE_SCHEMA``, in place.
+
+    Readers take the columns of whichever file they open first (DuckDB's
+    ``read_parquet('**/*.parquet')``, pandas, pyarrow datasets): with files of two schemas
+    in one archive, a new column is silently missing, or an old file breaks the read. So
+    when the columns change, each older file is rewritten with the new ones (null where it
+    has no value), atomically, and ``.schema_version`` at the root records that the archive
+    is done: later runs cost one small read. A run killed half-way leaves whole files of
+    either schema and no record, so the next run finishes the job. Returns the rewritten
+    files. The caller holds the archive lock.
+    """
+    root = Path(root)
+    marker = root / SCHEMA_MARKER
+    with contextlib.suppress(OSError, ValueError):
+        if int(marker.read_text(encoding="ascii").strip()) >= SCHEMA_VERSION:
+            return []
+    upgraded = []
+    for files in list_partition_files(root).values():
+        for path in files:
+            if file_schema_version(path) >= SCHEMA_VERSION:
+                continue
+            metadata = pq.read_metadata(path)
+            codec = (
+                metadata.row_group(0).column(0).compression.lower()
+                if metadata.num_row_groups
+                else "zstd"
+            ).replace("uncompressed", "none")
+            write_parquet_atomic(conform_to_file_schema(pq.read_table(path)), path, codec)
+            upgraded.append(path)
+    if root.is_dir():
+        tmp = temp_path_for(marker)
+        tmp.write_text(f"{SCHEMA_VERSION}\n", encoding="ascii")
+        os.replace(tmp, marker)
+    if upgraded:
+        logger.warning(
+            "Upgraded %d archive file(s) to schema version %d (new columns are null in them)",
+            len(upgraded),
+            SCHEMA_VERSION,
+        )
+    return upgraded
 
 
 def read_archive(root: str | os.PathLike[str]) -> pa.Table:

@@ -39,6 +39,8 @@ from newsarchive.evaluate import FIELDS, evaluate, load_archive
 from newsarchive.mirror import build_site
 from newsarchive.mirror.faults import FaultPlan, page_class
 from newsarchive.mirror.server import MirrorServer
+from newsarchive.schema import SCHEMA_VERSION
+from newsarchive.storage import file_schema_version
 from tests.conftest import FAST, REPO, run_crawl
 
 ARTICLES = 1000
@@ -614,6 +616,12 @@ def test_upgrade_from_release_0_1(tmp_path: Path) -> None:
         rows = load_archive(output)
         old_rows = [r for r in rows if r["url"].startswith(old_base)]
         assert len(old_rows) == fixture["archived_articles"]  # the release's rows stay
+        # ... in files brought up to this schema (new columns null), so that no reader sees
+        # the columns of an old file only
+        files = list(output.glob("site=*/date=*/*.parquet"))
+        assert {file_schema_version(f) for f in files} == {SCHEMA_VERSION}
+        assert {r["published_at_source"] for r in old_rows} == {None}
+        assert {r["published_at_source"] for r in rows if r not in old_rows} == {"jsonld"}
         assert_complete(rebased(rows, old_base, server.base_url), truth)
         gap = completeness(upgrade)["gap_articles"]
         # Every missing article lies below its section's first page, all known and old.

@@ -1,10 +1,21 @@
-"""Date parsing and UTC normalisation."""
+"""Date parsing, UTC normalisation, and the choice among a page's dates by source."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from newsarchive.dates import date_from_url, first_valid_datetime, parse_datetime
+from newsarchive.dates import (
+    DateCandidate,
+    FoundDate,
+    ParsedDate,
+    choose,
+    date_from_url,
+    first_valid_datetime,
+    parse_date,
+    parse_datetime,
+    rank,
+    url_date_candidates,
+)
 
 
 def test_iso_with_moscow_offsets_goes_to_utc() -> None:
@@ -36,3 +47,90 @@ def test_date_from_url() -> None:
     assert date_from_url("https://x/2026/02/25/slug-a1") == datetime(2026, 2, 25, tzinfo=UTC)
     assert date_from_url("https://x/news/19") is None
     assert date_from_url("https://x/2026/13/45/slug-a1") is None
+
+
+FETCHED = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+
+
+def test_the_best_source_wins_whatever_order_the_candidates_come_in() -> None:
+    candidates = [
+        DateCandidate("2026-03-04", "url"),
+        DateCandidate("Tue, 03 Mar 2026 08:00:00 GMT", "feed"),
+        DateCandidate("2026-03-03T09:15:00+01:00", "jsonld"),
+        DateCandidate("2026-03-03T10:15:00+01:00", "time"),
+    ]
+    found = choose(candidates, fetched_at=FETCHED).found
+    assert found == FoundDate(datetime(2026, 3, 3, 8, 15, tzinfo=UTC), candidates[2].raw, "jsonld")
+    # without the structured data, the feed's RFC 822 date beats the <time> and the URL
+    found = choose([c for c in candidates if c.source != "jsonld"], fetched_at=FETCHED).found
+    assert found == FoundDate(datetime(2026, 3, 3, 8, tzinfo=UTC), candidates[1].raw, "feed")
+    assert [c.source for c in rank(candidates)] == ["jsonld", "feed", "time", "url"]
+
+
+def test_implausible_dates_are_passed_over_with_their_reason() -> None:
+    candidates = [
+        DateCandidate("2026-03-09T10:00:00Z", "jsonld"),  # four days after the fetch
+        DateCandidate("1991-05-01T10:00:00Z", "meta"),  # before the site started
+        DateCandidate("not a date 1", "news_sitemap"),
+        DateCandidate("2026-03-04T10:00:00Z", "feed"),
+    ]
+    founded = datetime(1992, 10, 2, tzinfo=UTC)
+    choice = choose(candidates, fetched_at=FETCHED, earliest=founded)
+    assert choice.found == FoundDate(
+        datetime(2026, 3, 4, 10, tzinfo=UTC), candidates[3].raw, "feed"
+    )
+    assert choice.rejected == ["after_fetch", "before_site", "unparsable"]
+    assert choose(candidates[:3], fetched_at=FETCHED, earliest=founded).found is None
+    # without a founding day, 1991 is a plausible date of a web page
+    assert choose(candidates[:3], fetched_at=FETCHED).found.source == "meta"
+
+
+def test_a_day_without_a_time_is_midnight_utc_of_that_day_in_any_zone() -> None:
+    # Midnight in Moscow is the day before in UTC: a bare day must stay in its own partition.
+    for value in ("2026-03-05", "5. März 2026", "March 5, 2026"):
+        parsed = parse_date(value, default_tz="Europe/Moscow", languages=("de", "en"))
+        assert parsed == ParsedDate(datetime(2026, 3, 5, tzinfo=UTC), True), value
+    # a day is in the future only once it has begun nowhere on Earth
+    assert choose([DateCandidate("2026-03-06", "url")], fetched_at=FETCHED).found is not None
+    assert choose([DateCandidate("2026-03-07", "url")], fetched_at=FETCHED).found is None
+
+
+def test_a_naive_time_in_an_unknown_zone_keeps_only_its_day() -> None:
+    # generic mode: no zone is known, and the wall time could be anywhere
+    assert parse_date("2026-03-05T23:30:00", default_tz=None) == ParsedDate(
+        datetime(2026, 3, 5, tzinfo=UTC), True
+    )
+    assert parse_date("2026-03-05T23:30:00+01:00", default_tz=None) == ParsedDate(
+        datetime(2026, 3, 5, 22, 30, tzinfo=UTC), False
+    )
+    assert parse_date("05.03.2026, 23:30 Uhr", default_tz=None, languages=("de",)) == ParsedDate(
+        datetime(2026, 3, 5, tzinfo=UTC), True
+    )
+    berlin = parse_date("05.03.2026, 23:30 Uhr", default_tz="Europe/Berlin", languages=("de",))
+    assert berlin == ParsedDate(datetime(2026, 3, 5, 22, 30, tzinfo=UTC), False)
+
+
+def test_visible_dates_in_several_languages_and_relative_to_the_fetch() -> None:
+    def read(value: str, *languages: str) -> datetime | None:
+        found = choose(
+            [DateCandidate(value, "text")],
+            default_tz="Europe/Berlin",
+            fetched_at=FETCHED,
+            languages=languages,
+        ).found
+        return found.at if found else None
+
+    assert read("5. März 2026 um 9:15 Uhr", "de") == datetime(2026, 3, 5, 8, 15, tzinfo=UTC)
+    assert read("vor 3 Stunden", "de") == datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+    assert read("2 hours ago", "en") == datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
+    assert read("3 марта 2026", "ru") == datetime(2026, 3, 3, tzinfo=UTC)
+
+
+def test_url_days() -> None:
+    assert url_date_candidates("https://x.org/2026/03/05/a/") == [
+        DateCandidate("2026-03-05", "url")
+    ]
+    assert url_date_candidates("https://x.org/news/story-20260305-1.html") == [
+        DateCandidate("2026-03-05", "url")
+    ]
+    assert url_date_candidates("https://x.org/news/12345678/") == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from newsarchive.cleaning.boilerplate import clean_body
 from newsarchive.cleaning.text import clean_list, clean_paragraphs, clean_text
-from newsarchive.dates import first_valid_datetime
+from newsarchive.dates import DateCandidate, first_valid_datetime
 from newsarchive.extract.moscowtimes import (
     article_id_from_url,
     parse_article,
@@ -61,8 +61,9 @@ def test_byline_time_is_not_the_publication_time_when_updated() -> None:
     html, expected = load("opinion_article")
     page = parse_article(html, expected["url"])
     assert page is not None
-    assert "2014-05-04T10:15:00+04:00" in page.fields["modified_raw"]
-    assert "2014-05-04T10:15:00+04:00" not in page.fields["published_raw"]
+    byline = DateCandidate("2014-05-04T10:15:00+04:00", "time")
+    assert byline in page.fields["modified_raw"]
+    assert byline not in page.fields["published_raw"]
 
 
 def test_byline_without_author_links_is_split() -> None:
@@ -120,7 +121,10 @@ def test_only_the_article_block_is_decoded_when_the_section_is_known() -> None:
     assert "jsonld_invalid" not in known.problems
     assert "jsonld_invalid" in unknown.problems  # all blocks read, for the section hint
     for page in (known, unknown):
-        assert page.fields["published_raw"] == ["2026-01-01T10:00:00+03:00"]
+        assert page.fields["published_raw"] == [
+            DateCandidate("2026-01-01T10:00:00+03:00", "jsonld"),
+            DateCandidate("2026-01-01", "url"),
+        ]
         assert page.fields["language"] == "en"
 
 

@@ -85,9 +85,10 @@ def test_sitemap_index_and_news_sitemap() -> None:
         "https://static.example.org/sitemap/2026-10.xml",
     ]
     news = sitemap_entries(NEWSMAP)
-    assert [(e.url, e.published) for e in news.urls] == [
-        ("https://example.org/2026/11/28/a-a5", "2026-11-28T06:25:26+03:00"),
-        ("https://example.org/2026/11/20/b-a6", "2026-11-21"),
+    # A lastmod is a change, not the publication: kept apart from news:publication_date.
+    assert [(e.url, e.published, e.modified) for e in news.urls] == [
+        ("https://example.org/2026/11/28/a-a5", "2026-11-28T06:25:26+03:00", None),
+        ("https://example.org/2026/11/20/b-a6", None, "2026-11-21"),
     ]
 
 

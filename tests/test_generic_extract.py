@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 
 from newsarchive.cleaning.boilerplate import BoilerplateRules, clean_body
+from newsarchive.dates import DateCandidate
 from newsarchive.extract.generic import PageLayout, parse_article, parse_listing, strip_credit
 
 ID = re.compile(r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+-(?P<id>\d+)/$")
@@ -117,8 +118,14 @@ def test_article_fields_come_from_the_graph_and_the_layout() -> None:
     assert fields["article_id"] == "12"
     assert fields["canonical_url"] == url
     assert fields["section_hint"] is None  # the listing named the section
-    assert fields["published_raw"][:2] == ["2026-03-05T09:15:00+01:00"] * 2
-    assert fields["modified_raw"] == ["2026-03-05T11:00:00+01:00"]
+    # every date the page gives, tagged with where it was found (the profile's selector too)
+    assert fields["published_raw"] == [
+        DateCandidate("2026-03-05T09:15:00+01:00", "profile"),
+        DateCandidate("2026-03-05T09:15:00+01:00", "jsonld"),
+        DateCandidate("2026-03-05T09:15:00+01:00", "time"),
+        DateCandidate("2026-03-05", "url"),
+    ]
+    assert fields["modified_raw"] == [DateCandidate("2026-03-05T11:00:00+01:00", "jsonld")]
     lead = clean_body(fields["lead_html"], BoilerplateRules()).paragraphs
     body = clean_body(fields["body_html"], BoilerplateRules()).paragraphs
     assert lead == ["Berlin w\u00e4hlt heute."]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from newsarchive.dates import parse_datetime
 from newsarchive.schema import ARTICLE_SCHEMA
 from tests.conftest import REPO, CrawlResult
 
@@ -45,7 +46,7 @@ def in_archive_dir(crawled: CrawlResult, tmp_path: Path):
 
 def test_query_snippets_run(in_archive_dir, mirror) -> None:
     snippets = re.findall(r"```python\n(.*?)```", section("Querying the archive"), re.S)
-    assert len(snippets) == 4
+    assert len(snippets) == 5
     namespace: dict = {}
     for snippet in snippets:
         exec(compile(snippet, "README.md", "exec"), namespace)
@@ -54,3 +55,7 @@ def test_query_snippets_run(in_archive_dir, mirror) -> None:
     assert sum(row[2] for row in namespace["per_day"].fetchall()) == expected
     assert len(namespace["articles"]) == expected
     assert 0 < namespace["recent"].num_rows < expected
+    # every row says where its date came from (the mirror's pages all carry JSON-LD)
+    sources = namespace["sources"].fetchall()
+    assert [(source, rows) for source, rows, _ in sources] == [("jsonld", expected)]
+    assert all(parse_datetime(example) for _, _, example in sources)

@@ -49,6 +49,7 @@ from newsarchive.storage import (
     list_partitions,
     partition_files,
     remove_stale_temp_files,
+    upgrade_archive,
     validate_site,
     write_parquet_atomic,
 )
@@ -221,6 +222,8 @@ def compact_archive(
         staging = None if dry_run else _prepare_staging(root)
         try:
             remove_stale_temp_files(root, STALE_TEMP_SECONDS)
+            if not dry_run:
+                upgrade_archive(root)  # a partition of one old file gets the new columns too
             run_id = generate_run_id()
             for partition in list_partitions(root):
                 if wanted is not None and partition.site not in wanted:

@@ -57,6 +57,7 @@ from newsarchive.storage import (
     rejected_dir,
     remove_stale_temp_files,
     safe_partition_dir,
+    upgrade_archive,
     write_parquet_atomic,
 )
 
@@ -196,6 +197,7 @@ class PartitionedParquetWriter:
             logger.error("Not crawling: %s", exc)
             raise CloseSpider("archive_locked") from exc
         remove_stale_temp_files(self.root, STALE_TEMP_SECONDS)
+        upgrade_archive(self.root)  # files of an older schema get the new columns
         logger.info("Archiving to %s (run %s)", self.root, self.run_id)
 
     def item_scraped(self, item: Any, response: Response | None = None) -> None:

@@ -31,9 +31,15 @@ class FeedError(ValueError):
 
 @dataclass(frozen=True)
 class FeedEntry:
+    """One article link of a feed or sitemap, with its dates as the document gives them
+    (RFC 822 or ISO 8601)."""
+
     url: str
     title: str | None = None
-    published: str | None = None  # as the document gives it (RFC 822 or ISO 8601)
+    published: str | None = None
+    """RSS ``pubDate``, Atom ``published``, a news sitemap's ``news:publication_date``."""
+    modified: str | None = None
+    """Atom ``updated``, a sitemap's ``lastmod``: a change, not the publication."""
 
 
 def _parser() -> etree.XMLParser:
@@ -105,8 +111,14 @@ def rss_entries(body: bytes) -> list[FeedEntry]:
                 None,
             )
             if link:
-                published = _child_text(entry, "published") or _child_text(entry, "updated")
-                entries.append(FeedEntry(link.strip(), _child_text(entry, "title"), published))
+                entries.append(
+                    FeedEntry(
+                        link.strip(),
+                        _child_text(entry, "title"),
+                        _child_text(entry, "published"),
+                        _child_text(entry, "updated"),
+                    )
+                )
     else:
         raise FeedError("not_a_feed", f"root element <{kind}>")
     return entries
@@ -150,5 +162,5 @@ def sitemap_entries(body: bytes) -> Sitemap:
             ),
             None,
         )
-        result.urls.append(FeedEntry(loc, None, published or _child_text(entry, "lastmod")))
+        result.urls.append(FeedEntry(loc, None, published, _child_text(entry, "lastmod")))
     return result

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 import cssselect
 
+from newsarchive.dates import DateCandidate
 from newsarchive.extract.base import ArticlePage, Excerpt, Listing
 from newsarchive.extract.html import (
     PageIndex,
@@ -29,6 +30,7 @@ from newsarchive.extract.html import (
     parse_html,
     person_names,
 )
+from newsarchive.extract.page_dates import page_date_candidates
 
 ARTICLE_TYPES = (
     "NewsArticle",
@@ -163,18 +165,16 @@ def parse_article(
     tags = [t for t in map(element_text, overrides.get("tags", [])) if t]
     if not tags:
         tags = index.meta_all("article:tag") or _keywords(news.get("keywords"))
+    page_published, page_modified = page_date_candidates(root, index, url)
     published_raw = [
-        *_time_values(overrides.get("published")),
-        _str(news.get("datePublished")),
-        index.meta("article:published_time"),
-        _str(webpage.get("datePublished")),
-        _str(news.get("dateCreated")),
+        *(DateCandidate(v, "profile") for v in _time_values(overrides.get("published"))),
+        *_jsonld_dates(news, webpage, "datePublished", "dateCreated"),
+        *page_published,
     ]
     modified_raw = [
-        *_time_values(overrides.get("modified")),
-        _str(news.get("dateModified")),
-        index.meta("article:modified_time"),
-        _str(webpage.get("dateModified")),
+        *(DateCandidate(v, "profile") for v in _time_values(overrides.get("modified"))),
+        *_jsonld_dates(news, webpage, "dateModified"),
+        *page_modified,
     ]
     image = _resolve(news.get("image"), by_id)
     lead = _first(_select_first(root, layout.lead))
@@ -197,8 +197,8 @@ def parse_article(
         "section_hint": None
         if section
         else (_first_str(news.get("articleSection")) or index.meta("article:section")),
-        "published_raw": [d for d in published_raw if d],
-        "modified_raw": [d for d in modified_raw if d],
+        "published_raw": published_raw,
+        "modified_raw": modified_raw,
         "article_id": article_id(url) or article_id(index.canonical_url() or ""),
     }
     # Parsed trees, handed to the boilerplate stage as they are (the lead first: it may sit
@@ -228,6 +228,13 @@ def _object(value: Any, by_id: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if isinstance(value, str):
         value = by_id.get(value)
     return value if isinstance(value, dict) else {}
+
+
+def _jsonld_dates(news: dict[str, Any], webpage: dict[str, Any], *keys: str) -> list[DateCandidate]:
+    """The article object's dates under ``keys``, then its web page's (Yoast puts them on
+    the ``WebPage`` when it has no ``Article`` node)."""
+    values = (_str(obj.get(key)) for key in keys for obj in (news, webpage))
+    return [DateCandidate(value, "jsonld") for value in dict.fromkeys(values) if value]
 
 
 def _keywords(value: Any) -> list[str]:

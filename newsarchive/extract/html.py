@@ -242,13 +242,14 @@ class PageIndex:
     functions above give for the same page.
     """
 
-    __slots__ = ("_canonical", "_jsonld", "_metas", "_properties")
+    __slots__ = ("_canonical", "_folded", "_itemprops", "_jsonld", "_metas", "_properties")
 
     def __init__(self, root: Any) -> None:
         metas: dict[str, list[str]] = {}
         properties: set[str] = set()
         canonical: str | None = None
         jsonld: list[str] = []
+        itemprops: dict[str, list[str]] = {}
         for element in root.iter("meta", "link", "script"):
             tag = element.tag
             get = element.get
@@ -261,6 +262,9 @@ class PageIndex:
                         metas.setdefault(prop, []).append(content)
                     if name is not None and name != prop:
                         metas.setdefault(name, []).append(content)
+                    itemprop = get("itemprop")
+                    if itemprop is not None:
+                        itemprops.setdefault(itemprop, []).append(content)
             elif tag == "link":
                 if canonical is None and get("rel") == "canonical":
                     canonical = get("href")  # the first canonical link with an href
@@ -270,6 +274,8 @@ class PageIndex:
         self._properties = properties
         self._canonical = canonical
         self._jsonld = jsonld
+        self._itemprops = itemprops
+        self._folded: dict[str, str] | None = None
 
     def meta(self, key: str) -> str | None:
         """Content of the first ``<meta name|property=key content>``, stripped; else None."""
@@ -279,6 +285,21 @@ class PageIndex:
 
     def meta_all(self, key: str) -> list[str]:
         return [v.strip() for v in self._metas.get(key, ()) if v.strip()]
+
+    def meta_values(self, keys: Iterable[str]) -> list[str]:
+        """The content of ``<meta name|property|itemprop=key>`` for each of ``keys`` the
+        page has, in the order of ``keys``, whatever the case of the key (``DC.date.issued``,
+        ``dc.date.issued``)."""
+        if self._folded is None:
+            folded: dict[str, str] = {}
+            for source in (self._metas, self._itemprops):
+                for key, values in source.items():
+                    value = next((v.strip() for v in values if v.strip()), None)
+                    if value:
+                        folded.setdefault(key.lower(), value)
+            self._folded = folded
+        found = (self._folded.get(key.lower()) for key in keys)
+        return [value for value in found if value]
 
     def has_property(self, key: str) -> bool:
         """Whether some ``<meta property=key>`` exists (with or without content)."""

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from parsel import Selector
 
+from newsarchive.dates import DateCandidate, url_date_candidates
 from newsarchive.extract.base import ArticlePage, Excerpt, Listing
 from newsarchive.extract.html import (
     PageIndex,
@@ -193,13 +194,17 @@ def parse_article(html: str, url: str, section: str | None = None) -> ArticlePag
     byline_datetime = byline_time[0].get("datetime") if byline_time else None
 
     published_raw = [
-        index.meta("article:published_time"),
-        _str(news.get("datePublished")),
-        _str(news.get("dateCreated")),
+        *_candidates("jsonld", news.get("datePublished"), news.get("dateCreated")),
+        *_candidates("meta", index.meta("article:published_time")),
     ]
-    modified_raw = [index.meta("article:modified_time"), _str(news.get("dateModified"))]
-    if byline_datetime:
-        (modified_raw if byline_updated else published_raw).append(byline_datetime)
+    modified_raw = [
+        *_candidates("jsonld", news.get("dateModified")),
+        *_candidates("meta", index.meta("article:modified_time")),
+    ]
+    if byline_datetime:  # the update time once the byline says "Updated"
+        target = modified_raw if byline_updated else published_raw
+        target.append(DateCandidate(byline_datetime, "time"))
+    published_raw.extend(url_date_candidates(url))
 
     tags = _tag_texts(links, article)
     if not tags:
@@ -228,8 +233,8 @@ def parse_article(html: str, url: str, section: str | None = None) -> ArticlePag
         "image_caption": element_text(_first(_CAPTION(featured))) if featured is not None else None,
         "is_accessible_for_free": _accessible(index, news),
         "section_hint": None if section else _section_hint(article, objects),
-        "published_raw": [d for d in published_raw if d],
-        "modified_raw": [d for d in modified_raw if d],
+        "published_raw": published_raw,
+        "modified_raw": modified_raw,
     }
     fields["article_id"] = article_id_from_url(url) or article_id_from_url(fields["canonical_url"])
     # Handed over parsed, after every other reading: the boilerplate stage would otherwise
@@ -246,6 +251,11 @@ def _html_lang(root: Any) -> str | None:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _candidates(source: str, *values: Any) -> list[DateCandidate]:
+    """The date strings among ``values``, found in ``source``."""
+    return [DateCandidate(value.strip(), source) for value in values if _str(value)]
 
 
 def _authors(name_links: list[Any], bylines: list[Any], news: dict[str, Any]) -> list[str]:

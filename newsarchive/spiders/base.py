@@ -26,11 +26,13 @@ from twisted.python.failure import Failure
 from newsarchive import signals as na_signals
 from newsarchive.accounting import ReasonCounter, reason_key, transport_reason
 from newsarchive.cleaning.boilerplate import BoilerplateRules
-from newsarchive.dates import date_from_url
+from newsarchive.dates import DateCandidate, date_from_url
 from newsarchive.encoding import true_encoding
 from newsarchive.extract.base import ArticlePage, Listing
 from newsarchive.extract.feeds import FeedError, rss_entries, sitemap_entries
+from newsarchive.extract.page_dates import fallback_candidates
 from newsarchive.items import ArticleItem
+from newsarchive.pipelines.dates import choose_dates
 from newsarchive.state import BOTTOM
 from newsarchive.sweeps import EXHAUSTED, FAILED, MAX_PAGES, SINCE, SweepLog
 
@@ -56,13 +58,19 @@ class SectionSpider(scrapy.Spider):
       names. Cheap enough for every hourly run.
     * ``sitemaps``: ``1`` to also walk the site's sitemap index and its sitemaps, after the
       sections (with ``since``, older monthly sitemaps are not fetched): a complete backfill.
+    * ``timezone``: the IANA zone naive times on the site's pages are in (default: the
+      profile's ``local_timezone``).
     """
 
     site: ClassVar[str]
     default_base_url: ClassVar[str]
     sections: ClassVar[tuple[str, ...]]
     section_aliases: ClassVar[dict[str, str]] = {}
-    local_timezone: ClassVar[str] = "UTC"
+    local_timezone: str | None = "UTC"
+    """The zone a naive time on the site is in; None: unknown (only its day is kept)."""
+    founded: ClassVar[str | None] = None
+    """The day (``YYYY-MM-DD``) the publication started: an earlier date is an error.
+    None: 1990 (``newsarchive.dates.EARLIEST_PLAUSIBLE``)."""
     boilerplate_rules: ClassVar[BoilerplateRules] = BoilerplateRules()
     pagination: ClassVar[str] = "load_more"
     """How a section's listing goes on: ``load_more`` (offset fragments: a template the page
@@ -84,9 +92,16 @@ class SectionSpider(scrapy.Spider):
         max_pages: str | int | None = None,
         feeds: str | None = None,
         sitemaps: str | None = None,
+        timezone: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if timezone:
+            _check_zone(timezone)
+            self.local_timezone = timezone
+        self.earliest_date = (
+            datetime.fromisoformat(self.founded).replace(tzinfo=UTC) if self.founded else None
+        )
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -104,6 +119,8 @@ class SectionSpider(scrapy.Spider):
         self.walk_sitemaps = _truthy(sitemaps)
         self._discovery_started = False
         self.seen_article_ids: set[str] = set()
+        self.listed_dates: dict[str, list[DateCandidate]] = {}
+        """Publication dates the site's feeds and news sitemaps gave, per article ID."""
         self.sweeps = SweepLog(self.since.date().isoformat() if self.since else BOTTOM)
         """How far down each section listing this run went (see ``newsarchive.sweeps``)."""
         # One bound-method object per callback, reused by every request. Scrapy caches its
@@ -217,7 +234,7 @@ class SectionSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("newsarchive/feeds/entries", len(entries))
         for entry in entries:
-            yield from self._discovered(entry.url, section)
+            yield from self._discovered(entry.url, section, entry.published, "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap index (request its sitemaps, newest first, none older than ``since``)
@@ -241,16 +258,24 @@ class SectionSpider(scrapy.Spider):
             )
         stats.inc_value("newsarchive/feeds/entries", len(sitemap.urls))
         for entry in sitemap.urls:
-            yield from self._discovered(entry.url, None)
+            yield from self._discovered(entry.url, None, entry.published, "news_sitemap")
 
-    def _discovered(self, url: str, section: str | None) -> Iterator[scrapy.Request]:
-        """An article link from a feed or sitemap: off-site and pre-``since`` links skipped."""
+    def _discovered(
+        self, url: str, section: str | None, published: str | None = None, source: str = ""
+    ) -> Iterator[scrapy.Request]:
+        """An article link from a feed or sitemap: off-site and pre-``since`` links skipped;
+        the publication date it came with kept for the article (``source``)."""
         if not self.allowed_url(url):
             self.skipped.count("offsite_link", url)
             return
-        if self.article_id(url) is None:  # a section or tag page the sitemap lists too: normal
+        article_id = self.article_id(url)
+        if article_id is None:  # a section or tag page the sitemap lists too: normal
             self.skipped.count("not_an_article_url", url, level=logging.INFO)
             return
+        if published:
+            dates = self.listed_dates.setdefault(article_id, [])
+            if len(dates) < 4:
+                dates.append(DateCandidate(published, source))
         if not self.before_since(url):
             yield from self.article_request(url, section)
 
@@ -385,14 +410,32 @@ class SectionSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"newsarchive/extract/{problem}")
         fields = dict(page.fields)
         hint = fields.pop("section_hint", None)
+        crawled_at = datetime.now(UTC)
+        article_id = fields.get("article_id") or self.article_id(html.url)
+        fields["published_raw"] = [
+            *fields.get("published_raw", ()),
+            *self.listed_dates.get(article_id, ()),
+        ]
+        language = fields.get("language")
+        if not self._dated(fields["published_raw"], crawled_at, language):
+            # The costly last resorts, only for a page nothing else dates.
+            fields["published_raw"] += fallback_candidates(
+                html.text, html.url, lambda found: self._dated(found, crawled_at, language)
+            )
         return ArticleItem(
             **fields,
             site=self.site,
             section=section or hint,
-            crawled_at=datetime.now(UTC),
+            crawled_at=crawled_at,
             http_etag=_header(html, b"ETag"),
             http_last_modified=_header(html, b"Last-Modified"),
         )
+
+    def _dated(
+        self, candidates: list[DateCandidate], fetched_at: datetime, language: str | None
+    ) -> bool:
+        """Whether one of ``candidates`` is a plausible publication date."""
+        return choose_dates(candidates, self, fetched_at, language).found is not None
 
     def as_text(self, response: Response) -> TextResponse | None:
         """The response as HTML text (see ``as_html``), decoded with the encoding its bytes
@@ -541,6 +584,18 @@ def looks_truncated(text: str) -> bool:
     if "<html" not in text[:4096].lower():
         return False
     return "</html>" not in text[-4096:].lower()
+
+
+def _check_zone(name: str) -> None:
+    """Fail at start on a zone name the run could not read times in."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"timezone must be an IANA zone name (Europe/Berlin), got {name!r}"
+        ) from None
 
 
 def _split(value: str) -> list[str]:

@@ -4,9 +4,11 @@ The articles are found where a site lists them for machines: the sitemaps its ro
 names (``/sitemap.xml`` when it names none; sitemap indexes and Google News sitemaps alike)
 and the RSS/Atom feeds its home page links to. Each page is read from its structured data
 (JSON-LD, OpenGraph, article meta: ``extract.generic``), its text as trafilatura finds it with
-our boilerplate rules on top, its publication day from htmldate when the structured data gives
-none. A crawled page that does not say it is an article (no article object in its JSON-LD, no
-``og:type`` article: a section or tag page a sitemap lists) is a counted skip. The archive's
+our boilerplate rules on top, its dates from the best source it has (``newsarchive.dates``;
+the site's time zone is unknown, so a naive time gives its day only, unless ``-a
+timezone=Europe/Berlin`` names it). A crawled page that does not say it is an article (no
+article object in its JSON-LD, no ``og:type`` article: a section or tag page a sitemap
+lists) is a counted skip. The archive's
 ``site`` is the host (``www.example.co.uk`` -> ``example-co-uk``). ``scrapy extract`` reads
 saved pages of sites with no profile with it too, leniently: a page it is given is taken for
 an article if trafilatura finds an article's worth of text in it.
@@ -23,7 +25,6 @@ import scrapy
 from lxml import etree
 from scrapy.http import Response
 
-from newsarchive.dates import first_valid_datetime
 from newsarchive.extract import generic
 from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
@@ -74,6 +75,7 @@ class GenericSpider(ProfileSpider):
     sections = ()
     article_path = r"^(?P<id>/.+)$"
     layout = GENERIC_LAYOUT
+    local_timezone = None  # unknown: a naive time on the site gives its day only
     # The WordPress plugins' boxes are the commonest boilerplate on news sites (and their
     # selectors name what they remove: consent, donation, newsletter, related, ads, share).
     boilerplate_rules = WORDPRESS_RULES
@@ -142,8 +144,7 @@ class GenericSpider(ProfileSpider):
         self, response: Response, section: str | None
     ) -> ArticlePage | str | None:
         """The structured data's fields; the body as trafilatura finds it (a site with no
-        profile has no body selector to trust), our cleaning after it; the publication date
-        from htmldate when no candidate of the structured data parses."""
+        profile has no body selector to trust), our cleaning after it."""
         page = super().parse_article_page(response, section)
         marked = not (isinstance(page, ArticlePage) and "no_article_markup" in page.problems)
         if not marked and not self.lenient:
@@ -162,11 +163,6 @@ class GenericSpider(ProfileSpider):
                 return None
         if body is not None:
             page.fields["body_html"] = body
-        zone = self.local_timezone
-        if first_valid_datetime(page.fields["published_raw"], default_tz=zone) is None:
-            found = htmldate_published(response.text, response.url)
-            if found:
-                page.fields["published_raw"].append(found)
         return page
 
 
@@ -184,11 +180,3 @@ def trafilatura_body(html: str, url: str) -> etree._Element | None:
     root = parse_html(extracted)
     body = next(root.iter("body"), None)
     return detached_root(body, content_only=True) if body is not None else None
-
-
-def htmldate_published(html: str, url: str) -> str | None:
-    """htmldate's publication date of the page (the original one, not an update), as a
-    day: the last resort when the page's structured data names none."""
-    from htmldate import find_date
-
-    return find_date(html, url=url, original_date=True, extensive_search=True) or None

@@ -61,6 +61,7 @@ class MoscowTimesSpider(SectionSpider):
     sections = moscowtimes.SECTIONS
     section_aliases = {"in-depth": "features"}
     local_timezone = "Europe/Moscow"
+    founded = "1992-10-02"  # the first issue of the paper
     boilerplate_rules = SITE_RULES
     feeds = ("all", "news", "opinion", "city", "meanwhile", "podcasts", "in-depth", "arts-and-life")
     sitemap_host = "https://static.themoscowtimes.com"
