@@ -37,7 +37,8 @@ from newsarchive import settings as project_settings
 from newsarchive.dates import FUTURE_TOLERANCE
 from newsarchive.evaluate import FIELDS, evaluate, load_archive
 from newsarchive.mirror import build_site
-from newsarchive.mirror.faults import FaultPlan, page_class
+from newsarchive.mirror.faults import FaultPlan
+from newsarchive.mirror.moscowtimes.routes import page_class
 from newsarchive.mirror.server import MirrorServer
 from newsarchive.schema import SCHEMA_VERSION
 from newsarchive.storage import file_schema_version

@@ -20,7 +20,7 @@ from parsel import Selector
 
 from newsarchive.mirror import FaultPlan, MirrorServer, build_site, clean_text
 from newsarchive.mirror.faults import CORRECT_KINDS, KINDS, TRANSPORT
-from newsarchive.mirror.moscowtimes.site import SECTIONS, MirrorSite
+from newsarchive.mirror.moscowtimes.site import SECTIONS, MoscowTimesSite
 
 NOW = datetime(2026, 2, 25, 12, 0, tzinfo=UTC)
 ARTICLES = 160
@@ -67,12 +67,12 @@ def body_paragraphs(page: Selector) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site() -> MirrorSite:
+def site() -> MoscowTimesSite:
     return build_site(ARTICLES, seed=7, now=NOW)
 
 
 @pytest.fixture(scope="module")
-def server(site: MirrorSite) -> Iterator[MirrorServer]:
+def server(site: MoscowTimesSite) -> Iterator[MirrorServer]:
     with MirrorServer(site) as server:
         yield server
 
@@ -540,12 +540,12 @@ def test_request_log_and_admin_endpoints(live):
 
 
 @pytest.fixture(scope="module")
-def small_site() -> MirrorSite:
+def small_site() -> MoscowTimesSite:
     return build_site(40, seed=5, now=NOW)
 
 
 @pytest.fixture(scope="module")
-def small_truth(small_site: MirrorSite) -> dict[str, Any]:
+def small_truth(small_site: MoscowTimesSite) -> dict[str, Any]:
     return small_site.ground_truth("http://unused")
 
 
@@ -594,7 +594,7 @@ def test_ground_truth_says_when_each_article_is_servable(small_site):
     assert {a["servable_within"] for a in small_site.ground_truth("http://h")["articles"]} == {1}
 
 
-def first_article(site: MirrorSite, plan: FaultPlan, kind: str) -> str:
+def first_article(site: MoscowTimesSite, plan: FaultPlan, kind: str) -> str:
     return next(a.path for a in site.newest if plan.fault_for(a.path, 1) == kind)
 
 

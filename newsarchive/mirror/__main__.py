@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.mirror.faults import FaultPlan
-from newsarchive.mirror.moscowtimes.site import build_site
+from newsarchive.mirror.registry import DEFAULT_SITE, SITES, build_site
 from newsarchive.mirror.server import MirrorServer
 
 
@@ -33,8 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--site",
-        choices=("moscowtimes", "wordpress"),
-        default="moscowtimes",
+        choices=SITES,
+        default=DEFAULT_SITE,
         help="which site to mirror",
     )
     parser.add_argument("--articles", type=int, default=300, help="number of articles")
@@ -83,12 +83,7 @@ def write_json(path: Path, data: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.site == "wordpress":
-        from newsarchive.mirror.wordpress import build_wordpress_site
-
-        site = build_wordpress_site(args.articles, args.seed, args.now)
-    else:
-        site = build_site(args.articles, args.seed, args.now)
+    site = build_site(args.articles, args.seed, args.now, site=args.site)
     plan = None
     if args.faults:
         plan = FaultPlan.parse(

@@ -72,11 +72,13 @@ from dataclasses import dataclass, field, replace
 from random import Random
 from typing import TYPE_CHECKING, Any
 
-from newsarchive.mirror.moscowtimes.routes import ARTICLE_PATH
 from newsarchive.mirror.pages import HTML, Page
+from newsarchive.mirror.registry import DEFAULT_SITE, site_kind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from newsarchive.mirror.site import MirrorSite
 
 TRANSPORT = ("http500", "http503", "http429", "slow", "reset", "truncated")
 KINDS = (
@@ -123,19 +125,10 @@ HUGE_SIZE = 20 * 1024 * 1024
 BOMB_SIZE = 2 * 1024**3
 
 
-def page_class(path: str) -> str | None:
-    """Which fault targets a path of the Moscow Times mirror belongs to: article, listing, feed
-    or None. Another site (one with a ``page_class`` method) classifies its own paths: see
-    ``FaultPlan.for_site``."""
-    if ARTICLE_PATH.fullmatch(path):
-        return "article"
-    if path.startswith(("/rss/", "/sitemap/")):
-        return "feed"
-    if path == "/robots.txt" or path.startswith("/__mirror__/"):
-        return None
-    if re.fullmatch(r"/[a-z-]+(/\d+)?|/(tag|author)/[a-z0-9-]+(/\d+)?", path):
-        return "listing"
-    return None
+def default_page_class(path: str) -> str | None:
+    """How a plan bound to no site classifies a path: as the default site (the Moscow Times)
+    does. ``MirrorServer`` binds its plan to its own site (``FaultPlan.for_site``)."""
+    return site_kind(DEFAULT_SITE).pages.page_class(path)
 
 
 @dataclass(frozen=True)
@@ -156,19 +149,15 @@ class FaultPlan:
     slow_seconds: float = 5.0
     hostile_rate: float = 0.1
     classify: Callable[[str], str | None] | None = field(default=None, compare=False, repr=False)
-    """Path -> article, listing, feed or None; None: the Moscow Times paths (``page_class``)."""
+    """Path -> article, listing, feed or None; None: ``default_page_class``."""
 
-    def for_site(self, site: Any) -> FaultPlan:
-        """This plan, targeting the pages of ``site``.
-
-        The seam for mirrors of other sites: a site object with a ``page_class(path)`` method
-        says itself which of its paths are articles, listings or feeds (the Moscow Times site
-        has none, and the plan is returned unchanged). The draws stay those of (seed, path).
+    def for_site(self, site: MirrorSite[Any]) -> FaultPlan:
+        """This plan, targeting the pages of ``site``: the site says itself which of its paths
+        are articles, listings or feeds (``page_class``). The draws stay those of (seed, path).
         """
-        classify = getattr(site, "page_class", None)
-        if classify is None or classify == self.classify:
+        if site.page_class == self.classify:
             return self
-        return replace(self, classify=classify)
+        return replace(self, classify=site.page_class)
 
     def __post_init__(self) -> None:
         unknown = set(self.kinds) - set(KINDS)
@@ -191,7 +180,7 @@ class FaultPlan:
 
     def scenario(self, path: str) -> Scenario | None:
         """The path's one scenario, or None when it is always served normally."""
-        target = (self.classify or page_class)(path)
+        target = (self.classify or default_page_class)(path)
         if target is None:
             return None
         rng = Random(f"{self.seed}:{path}")

@@ -1,12 +1,15 @@
-"""What a mirror's routes answer and the server sends: ``Page``, and the helpers every site's
-routes build pages with (HTML, redirects, the validators of conditional GET)."""
+"""What a mirror's routes answer and the server sends: ``Page``, the helpers every site's
+routes build pages with (HTML, redirects, the validators of conditional GET), and
+``SitePages``, the render side a site folder hands its data model."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
@@ -50,3 +53,20 @@ def validators(key: str, last_changed: datetime) -> dict[str, str]:
     """
     digest = hashlib.sha1(key.encode()).hexdigest()
     return {"ETag": f'W/"{digest[:20]}"', "Last-Modified": http_date(last_changed)}
+
+
+@dataclass(frozen=True)
+class SitePages:
+    """A site's render side, as its data model and the shared machinery call it.
+
+    The site folder builds one from its routes and boilerplate and hands it to its
+    ``MirrorSite``, so the data model renders pages without importing the modules that
+    render them (they import it).
+    """
+
+    resolve: Callable[[Any, str, str], Page]
+    """(site, base URL, path) -> the page, as the real site answers."""
+    page_class: Callable[[str], str | None]
+    """Path -> article, listing, feed or None: which faults may hit it (``FaultPlan``)."""
+    boilerplate_lines: Callable[[Any], list[str]]
+    """Site -> every furniture line its pages can show, as clean text (ground truth)."""

@@ -39,14 +39,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from newsarchive.mirror.faults import LOOP_MARK, FaultPlan, transform
-from newsarchive.mirror.moscowtimes.routes import resolve
 from newsarchive.mirror.pages import HTML, Page
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from newsarchive.mirror.moscowtimes.site import MirrorSite
-    from newsarchive.mirror.wordpress.site import WordPressSite
+    from newsarchive.mirror.site import MirrorSite
 
 CACHE_SIZE = 256
 """Rendered pages kept in memory (about 60 kB each)."""
@@ -72,17 +70,16 @@ class MirrorServer:
     >>> with MirrorServer(build_site(50)) as server:  # doctest: +SKIP
     ...     urlopen(server.base_url + "/news")
 
-    It serves other sites' mirrors too (``newsarchive.mirror.wordpress``): a site object with
-    a ``resolve(base, path) -> Page`` method renders its own pages, and one with a
-    ``page_class(path)`` method tells the fault plan which paths are articles, listings and
-    feeds (``FaultPlan.for_site``). Everything else (caching by ``site.generation``,
-    conditional GET on the page's ETag/Last-Modified, the log, the admin endpoints) is shared;
-    the site also provides ``advance(...)``, ``ground_truth(base, faults)`` and ``lock``.
+    Any site: the site renders its own pages (``resolve(base, path) -> Page``) and tells the
+    fault plan which paths are articles, listings and feeds (``page_class``, see
+    ``FaultPlan.for_site``). Everything else (caching by ``site.generation``, conditional GET
+    on the page's ETag/Last-Modified, the log, the admin endpoints) is here; the site also
+    provides ``advance(...)`` and ``ground_truth(base, faults)``.
     """
 
     def __init__(
         self,
-        site: MirrorSite | WordPressSite,
+        site: MirrorSite[Any],
         host: str = "127.0.0.1",
         port: int = 0,
         *,
@@ -158,11 +155,7 @@ class MirrorServer:
             if page is not None:
                 self._cache.move_to_end(key)
                 return page
-        own_resolve = getattr(self.site, "resolve", None)  # a site that renders its own pages
-        if own_resolve is not None:
-            page = own_resolve(self.base_url, path)
-        else:
-            page = resolve(self.site, self.base_url, path)
+        page = self.site.resolve(self.base_url, path)
         with self._cache_lock:
             self._cache[key] = page
             while len(self._cache) > CACHE_SIZE:

@@ -19,13 +19,9 @@ free newsletter     ``div.nl-signup``                          ``aside.subscribe
 # ruff: noqa: RUF001 - typographic quotes are part of the text
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from newsarchive.mirror.moscowtimes.site import SECTIONS, MoscowTimesSite
 from newsarchive.mirror.moscowtimes.text import CREDITS
 from newsarchive.mirror.text import escape, html_paragraphs
-
-if TYPE_CHECKING:
-    from newsarchive.mirror.moscowtimes.site import MirrorSite
 
 POPUP_CLOSE = "×"
 POPUP_TITLE = "Enjoying ad-free content?"
@@ -242,10 +238,8 @@ def ad_slot() -> str:
     )
 
 
-def boilerplate_lines(site: MirrorSite) -> list[str]:
+def boilerplate_lines(site: MoscowTimesSite) -> list[str]:
     """Every boilerplate line the site's pages can show, as clean text."""
-    from newsarchive.mirror.moscowtimes.site import SECTIONS
-
     # fmt: off
     lines = [
         POPUP_CLOSE, POPUP_TITLE, *POPUP_TEXT, POPUP_BUTTON, POPUP_NOTE, *TEASER, BANNER_LEAD,

@@ -1,4 +1,6 @@
-"""URL routing of the mirror: a request path -> a rendered ``Page``, as the real site answers.
+"""URL routing of the Moscow Times mirror: a request path -> a rendered ``Page``, as the real
+site answers; ``page_class`` says which fault targets a path is, and ``PAGES`` hands both (and
+the boilerplate lines) to the site's data model.
 
 Routes (all GET/HEAD; everything else is a 404 page):
 
@@ -16,15 +18,20 @@ Routes (all GET/HEAD; everything else is a 404 page):
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from newsarchive.mirror.moscowtimes import templates as t
-from newsarchive.mirror.moscowtimes.site import SECTIONS
+from newsarchive.mirror.moscowtimes.boilerplate import boilerplate_lines
+from newsarchive.mirror.moscowtimes.site import SECTIONS, MoscowTimesSite
 from newsarchive.mirror.moscowtimes.text import slugify
-from newsarchive.mirror.pages import HTML, TEXT, Page, html_page, redirect, validators
-
-if TYPE_CHECKING:
-    from newsarchive.mirror.moscowtimes.site import MirrorSite
+from newsarchive.mirror.pages import (
+    HTML,
+    TEXT,
+    Page,
+    SitePages,
+    html_page,
+    redirect,
+    validators,
+)
 
 RSS = "application/rss+xml; charset=utf-8"
 XML = "application/xml; charset=utf-8"
@@ -36,17 +43,31 @@ AUTHOR_PATH = re.compile(r"/author/([a-z0-9-]+)")
 SITEMAP_MONTH = re.compile(r"/sitemap/(\d{4})-([1-9]|1[0-2])\.xml")
 
 
+def page_class(path: str) -> str | None:
+    """Which fault targets a path belongs to: article, listing, feed or None (see
+    ``newsarchive.mirror.faults``)."""
+    if ARTICLE_PATH.fullmatch(path):
+        return "article"
+    if path.startswith(("/rss/", "/sitemap/")):
+        return "feed"
+    if path == "/robots.txt" or path.startswith("/__mirror__/"):
+        return None
+    if re.fullmatch(r"/[a-z-]+(/\d+)?|/(tag|author)/[a-z0-9-]+(/\d+)?", path):
+        return "listing"
+    return None
+
+
 def not_found(base: str) -> Page:
     return Page(404, t.not_found(base).encode("utf-8"), HTML, kind="missing")
 
 
-def resolve(site: MirrorSite, base: str, path: str) -> Page:
+def resolve(site: MoscowTimesSite, base: str, path: str) -> Page:
     """Render the page at ``path`` (no query string) for a server at ``base``."""
     with site.lock:
         return _resolve(site, base, path)
 
 
-def _resolve(site: MirrorSite, base: str, path: str) -> Page:
+def _resolve(site: MoscowTimesSite, base: str, path: str) -> Page:
     if len(path) > 1 and path.endswith("/"):
         return redirect(base + path.rstrip("/"))
     if path == "/robots.txt":
@@ -116,7 +137,7 @@ def _resolve(site: MirrorSite, base: str, path: str) -> Page:
     return not_found(base)
 
 
-def _sitemap(site: MirrorSite, base: str, path: str) -> Page:
+def _sitemap(site: MoscowTimesSite, base: str, path: str) -> Page:
     if path == "/sitemap/sitemap.xml":
         return Page(200, t.sitemap_index(site, base).encode(), XML, kind="sitemap")
     if path == "/sitemap/newsmap.xml":
@@ -126,3 +147,7 @@ def _sitemap(site: MirrorSite, base: str, path: str) -> Page:
         if xml is not None:
             return Page(200, xml.encode(), XML, kind="sitemap")
     return not_found(base)
+
+
+PAGES = SitePages(resolve, page_class, boilerplate_lines)
+"""The render side ``MoscowTimesSite`` is handed (see ``newsarchive.mirror.moscowtimes``)."""

@@ -1,20 +1,18 @@
-"""The mirror's data: a seeded, deterministic set of Moscow Times articles and its ground truth.
+"""The Moscow Times mirror's data: a seeded, deterministic set of articles.
 
 Article metadata (section, dates, title, authors, tags, image) is drawn eagerly when the site
 is built; bodies are drawn lazily, per article, from a generator seeded by (site seed, article
-ID), so ``build_site(5000)`` starts fast and an article's text never depends on which other
-pages were rendered first. ``advance()`` moves the clock, publishes and updates articles, so
-successive crawls see a changing site.
+ID), so ``build_moscowtimes_site(5000)`` starts fast and an article's text never depends on
+which other pages were rendered first. ``advance()`` (shared, ``MirrorSite``) moves the clock,
+publishes and updates articles, so successive crawls see a changing site.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
-from typing import TYPE_CHECKING, Any
 
 from newsarchive.mirror.moscowtimes.text import (
     CITIES,
@@ -23,13 +21,18 @@ from newsarchive.mirror.moscowtimes.text import (
     render_inline,
     slugify,
 )
+from newsarchive.mirror.pages import SitePages
+from newsarchive.mirror.site import (
+    BASE,
+    Block,
+    Body,
+    MirrorSite,
+    assign_sections,
+    pick_weighted,
+    publication_dates,
+    site_clock,
+)
 from newsarchive.mirror.text import clean_text, escape
-
-if TYPE_CHECKING:
-    from newsarchive.mirror.faults import FaultPlan
-
-BASE = "@@BASE@@"
-"""Placeholder for the server's base URL in stored HTML, replaced when a page is served."""
 
 SECTIONS: dict[str, tuple[str, int]] = {
     # slug: (label, relative weight)
@@ -73,11 +76,6 @@ def moscow_offset(moment: datetime) -> int:
     return 4 if moment < MSK_WINTER_TIME else 3
 
 
-def iso_utc(moment: datetime | None) -> str | None:
-    """Ground-truth time format: UTC with a ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
 @dataclass
 class Image:
     """A featured image; ``caption`` may be None (the caption span is then empty)."""
@@ -85,28 +83,6 @@ class Image:
     path: str
     caption: str | None
     credits: str
-
-
-@dataclass
-class Block:
-    """One ``div.article__block--{kind}``: its inner HTML (with ``BASE``) and its body texts."""
-
-    kind: str
-    html: str
-    texts: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Body:
-    """The generated article content: blocks in order, and the text facts derived from them."""
-
-    blocks: list[Block]
-    first_sentence: str
-    """Of the first paragraph: the page's meta description (known here, not re-parsed)."""
-
-    @property
-    def paragraphs(self) -> list[str]:
-        return [t for b in self.blocks for t in b.texts]
 
 
 @dataclass
@@ -150,163 +126,51 @@ class Article:
     def last_changed(self) -> datetime:
         return self.modified or self.published
 
+    @property
+    def author_names(self) -> list[str]:
+        return list(self.authors)
 
-class MirrorSite:
-    """All articles of the mirror, indexed the ways the pages need them."""
+    @property
+    def image_caption(self) -> str | None:
+        return self.image.caption if self.image else None
 
-    def __init__(self, seed: int, now: datetime, articles: list[Article]) -> None:
-        self.seed = seed
-        self.now = now
-        self.lock = threading.RLock()
-        self.generation = 0
-        """Bumped by every ``advance()``: cached pages of an older generation are stale."""
-        self.advances = 0
-        self._bodies: dict[int, Body] = {}
-        self.articles: dict[int, Article] = {}
-        self.chronological: list[Article] = []
-        self._position: dict[int, int] = {}
-        self._titles: set[str] = set()
+    @property
+    def is_accessible_for_free(self) -> bool:
+        return self.free
+
+
+class MoscowTimesSite(MirrorSite[Article]):
+    """All articles of the Moscow Times mirror; blocks of a body are ``div.article__block``s."""
+
+    language = "en"
+    SECTIONS = SECTIONS
+    FIRST_ID = 39_999
+    ADVANCE_STREAM = "advance"
+    ADVANCE_ID_STEP = (1, 6)
+    TEXT = TextGen
+
+    def __init__(self, seed: int, now: datetime, articles: list[Article], pages: SitePages):
         self.author_pool = _author_pool(seed)
-        self._add(articles)
+        super().__init__(seed, now, articles, pages)
 
-    # --- indexes -------------------------------------------------------------------------------
+    def tag_slug(self, tag: str) -> str:
+        return slugify(tag)
 
-    def _add(self, articles: list[Article]) -> None:
-        for article in sorted(articles, key=lambda a: (a.published, a.id)):
-            self.articles[article.id] = article
-            self._position[article.id] = len(self.chronological)
-            self.chronological.append(article)
-            self._titles.add(article.title)
-        self.newest = self.chronological[::-1]
-        self.by_section: dict[str, list[Article]] = {s: [] for s in SECTIONS}
-        self.by_tag: dict[str, list[Article]] = {}
-        self.by_author: dict[str, list[Article]] = {}
-        for article in self.newest:
-            self.by_section[article.section].append(article)
-            for tag in article.tags:
-                self.by_tag.setdefault(slugify(tag), []).append(article)
-            for author in article.authors:
-                self.by_author.setdefault(slugify(author), []).append(article)
+    def author_slug(self, author: str) -> str:
+        return slugify(author)
 
-    def get(self, article_id: int) -> Article | None:
-        return self.articles.get(article_id)
+    def _make_body(self, article: Article) -> Body:
+        return _make_body(self.seed, article, self)
 
-    def older_than(self, article: Article) -> list[Article]:
-        """Articles published before this one: a set that ``advance()`` never changes."""
-        return self.chronological[: self._position[article.id]]
+    def _update_block(self, article: Article) -> Block:
+        return _update_block(self.seed, article)
 
-    # --- bodies --------------------------------------------------------------------------------
-
-    def body(self, article: Article) -> Body:
-        """The article's content blocks, generated on first use and cached."""
-        with self.lock:
-            body = self._bodies.get(article.id)
-            if body is None:
-                body = self._bodies[article.id] = _make_body(self.seed, article, self)
-            if article.updates:
-                return Body([*body.blocks, _update_block(self.seed, article)], body.first_sentence)
-            return body
-
-    def first_sentence(self, article: Article) -> str:
-        return self.body(article).first_sentence
-
-    def read_minutes(self, article: Article) -> int:
-        """The "N Min read" of the excerpts: 200 words a minute."""
-        words = sum(len(p.split()) for p in self.body(article).paragraphs)
-        return max(1, round(words / 200))
-
-    # --- changes over time ---------------------------------------------------------------------
-
-    def advance(
-        self,
-        seed: int | None = None,
-        new_articles: int = 10,
-        updated_articles: int = 5,
-        hours: float = 6,
-    ) -> dict[str, Any]:
-        """Move the clock on: publish new articles in the new window, update recent ones.
-
-        Updates go to articles published within the two days before the new ``now``: a new
-        paragraph is appended, ``modified`` becomes the new now minus a few minutes and the
-        version is bumped. Returns what changed (IDs and the new now).
-        """
-        with self.lock:
-            self.advances += 1
-            rng = Random(f"{self.seed}:advance:{self.advances}" if seed is None else seed)
-            start, self.now = self.now, self.now + timedelta(hours=hours)
-            span = (self.now - start).total_seconds()
-            next_id = max(self.articles, default=39_999) + 1
-            fresh = []
-            for _ in range(new_articles):
-                published = start + timedelta(seconds=rng.uniform(1, max(span, 2)))
-                published = min(published.replace(microsecond=0), self.now)
-                next_id += rng.randint(1, 6)
-                section = _pick_section(rng)
-                fresh.append(
-                    _make_article(rng, next_id, section, published, self._titles, self.author_pool)
-                )
-            recent = [a for a in self.newest if self.now - timedelta(days=2) <= a.published < start]
-            updated = rng.sample(recent, min(updated_articles, len(recent)))
-            for article in updated:
-                text = TextGen(rng, article.published.year).paragraph()
-                article.updates.append(" ".join(text))
-                minutes_ago = timedelta(minutes=rng.randint(2, 9))
-                # (after its publication even when the clock barely moved)
-                article.modified = max(self.now - minutes_ago, article.published + minutes_ago)
-                article.version += 1
-            self._add(fresh)
-            self.generation += 1
-            return {
-                "now": iso_utc(self.now),
-                "added": [a.id for a in fresh],
-                "updated": [a.id for a in updated],
-            }
-
-    # --- ground truth --------------------------------------------------------------------------
-
-    def ground_truth(self, base_url: str, faults: FaultPlan | None = None) -> dict[str, Any]:
-        """What a perfect archive of the site, crawled now, would hold (JSON-ready)."""
-        from newsarchive.mirror.moscowtimes.boilerplate import boilerplate_lines
-
-        base_url = base_url.rstrip("/")
-        with self.lock:
-            articles = [self._truth(a, base_url, faults) for a in self.newest]
-            return {
-                "base_url": base_url,
-                "seed": self.seed,
-                "now": iso_utc(self.now),
-                "articles": articles,
-                "boilerplate": boilerplate_lines(self),
-            }
-
-    def _truth(self, a: Article, base: str, faults: FaultPlan | None) -> dict[str, Any]:
-        return {
-            "url": base + a.path,
-            "article_id": str(a.id),
-            "title": a.title,
-            "subtitle": a.subtitle,
-            "lead": a.lead,
-            "authors": list(a.authors),
-            "published_at": iso_utc(a.published),
-            "modified_at": iso_utc(a.modified),
-            "section": a.section,
-            "tags": list(a.tags),
-            "language": "en",
-            "body_paragraphs": self.body(a).paragraphs,
-            "image_url": base + a.image.path if a.image else None,
-            "image_caption": a.image.caption if a.image else None,
-            "is_accessible_for_free": a.free,
-            "version": a.version,
-            "servable_within": faults.servable_within(a.path) if faults else 1,
-        }
+    def _draw_article(self, rng: Random, article_id: int, published: datetime) -> Article:
+        section = pick_weighted(rng, SECTIONS)
+        return _make_article(rng, article_id, section, published, self._titles, self.author_pool)
 
 
 # --- generation ----------------------------------------------------------------------------
-
-
-def _pick_section(rng: Random) -> str:
-    names = list(SECTIONS)
-    return rng.choices(names, weights=[SECTIONS[s][1] for s in names])[0]
 
 
 def _author_pool(seed: int) -> list[str]:
@@ -378,33 +242,19 @@ def _make_article(
     )
 
 
-def build_site(articles: int = 300, seed: int = 1, now: datetime | None = None) -> MirrorSite:
-    """A deterministic site for (articles, seed, now); ``now`` defaults to this UTC hour."""
-    if now is None:
-        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    elif now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
+def draw_site(articles: int, seed: int, now: datetime | None, pages: SitePages) -> MoscowTimesSite:
+    """A deterministic site for (articles, seed, now), rendered by ``pages``."""
+    now = site_clock(now)
     rng = Random(f"{seed}:site")
-    names = list(SECTIONS)
-    sections = [s for s in names for _ in range(min(3, articles // len(names)))]
-    sections += [_pick_section(rng) for _ in range(articles - len(sections))]
-    rng.shuffle(sections)
-    recent_start = now - timedelta(days=90)
-    dates = []
-    for _ in range(articles):
-        if rng.random() < 0.85:
-            moment = now - timedelta(seconds=rng.uniform(60, 90 * 86400))
-        else:
-            moment = OLDEST + (recent_start - OLDEST) * rng.random()
-        dates.append(moment.replace(microsecond=0))
-    dates.sort()
+    sections = assign_sections(rng, SECTIONS, articles)
+    dates = sorted(publication_dates(rng, articles, now, OLDEST))
     titles: set[str] = set()
     pool = _author_pool(seed)
-    made, next_id = [], 39_999
+    made, next_id = [], MoscowTimesSite.FIRST_ID
     for section, published in zip(sections, dates, strict=True):
         next_id += rng.randint(1, 7)
         made.append(_make_article(rng, next_id, section, published, titles, pool))
-    return MirrorSite(seed, now, made)
+    return MoscowTimesSite(seed, now, made, pages)
 
 
 def _paragraph_html(text: str, rng: Random, links: tuple[str, ...]) -> str:
@@ -502,7 +352,7 @@ def _embed(rng: Random, gen: TextGen) -> str:
     )
 
 
-def _make_body(seed: int, a: Article, site: MirrorSite) -> Body:
+def _make_body(seed: int, a: Article, site: MoscowTimesSite) -> Body:
     """Draw the article's blocks from its own seeded generator."""
     rng = Random(f"{seed}:body:{a.id}")
     gen = TextGen(rng, a.published.year)

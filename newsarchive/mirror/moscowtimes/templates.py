@@ -10,16 +10,18 @@ import json
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from random import Random
-from typing import TYPE_CHECKING
 
 from newsarchive.mirror.moscowtimes import boilerplate as bp
-from newsarchive.mirror.moscowtimes.site import BASE, SECTIONS, moscow_offset
+from newsarchive.mirror.moscowtimes.site import (
+    BASE,
+    SECTIONS,
+    Article,
+    MoscowTimesSite,
+    moscow_offset,
+)
 from newsarchive.mirror.moscowtimes.text import render_inline, slugify
 from newsarchive.mirror.pages import http_date
 from newsarchive.mirror.text import escape
-
-if TYPE_CHECKING:
-    from newsarchive.mirror.moscowtimes.site import Article, MirrorSite
 
 PAGE_SIZE = 18
 FIRST_PAGE = 19
@@ -109,7 +111,7 @@ def site_footer(base: str) -> str:
     )
 
 
-def sidebar(site: MirrorSite, base: str, exclude: str, salt: str) -> str:
+def sidebar(site: MoscowTimesSite, base: str, exclude: str, salt: str) -> str:
     """ "Most read" and "Just in": links to articles of sections other than ``exclude``."""
     others = [a for a in site.newest[:300] if a.section != exclude]
     just_in = others[:6]
@@ -130,11 +132,11 @@ def sidebar(site: MirrorSite, base: str, exclude: str, salt: str) -> str:
     )
 
 
-def teaser_text(site: MirrorSite, article: Article) -> str:
+def teaser_text(site: MoscowTimesSite, article: Article) -> str:
     return article.subtitle or site.first_sentence(article)
 
 
-def excerpt(site: MirrorSite, base: str, article: Article, kind: str = "default") -> str:
+def excerpt(site: MoscowTimesSite, base: str, article: Article, kind: str = "default") -> str:
     """One ``div.article-excerpt-{kind}``; kind ``default`` comes in its column wrapper."""
     url = f"{base}{article.path}"
     title = escape(article.title)
@@ -165,7 +167,7 @@ def excerpt(site: MirrorSite, base: str, article: Article, kind: str = "default"
 
 
 def listing_page(
-    site: MirrorSite,
+    site: MoscowTimesSite,
     base: str,
     *,
     label: str,
@@ -198,7 +200,7 @@ def listing_page(
     return document(base, f"{title} - {bp.SITE_NAME}", head, body, "section-page")
 
 
-def section_page(site: MirrorSite, base: str, section: str) -> str:
+def section_page(site: MoscowTimesSite, base: str, section: str) -> str:
     label = "Latest articles" if section == "news" else SECTIONS[section][0]
     return listing_page(
         site,
@@ -212,7 +214,7 @@ def section_page(site: MirrorSite, base: str, section: str) -> str:
     )
 
 
-def fragment(site: MirrorSite, base: str, articles: list[Article]) -> str:
+def fragment(site: MoscowTimesSite, base: str, articles: list[Article]) -> str:
     """A load-more answer: bare excerpts, no html/head; whitespace once exhausted."""
     if not articles:
         return "\n"
@@ -222,7 +224,7 @@ def fragment(site: MirrorSite, base: str, articles: list[Article]) -> str:
 # --- the article page ------------------------------------------------------------------------
 
 
-def article_head(site: MirrorSite, base: str, a: Article) -> str:
+def article_head(site: MoscowTimesSite, base: str, a: Article) -> str:
     url = f"{base}{a.path}"
     description = site.first_sentence(a)
     if a.section == "opinion":
@@ -260,7 +262,7 @@ def article_head(site: MirrorSite, base: str, a: Article) -> str:
     return "\n".join(meta) + "\n" + json_ld(site, base, a, description) + "\n"
 
 
-def json_ld(site: MirrorSite, base: str, a: Article, description: str) -> str:
+def json_ld(site: MoscowTimesSite, base: str, a: Article, description: str) -> str:
     """The three ld+json blocks: page metadata, the organization, and the invalid WebSite."""
     url = f"{base}{a.path}"
     if a.authors:
@@ -365,7 +367,7 @@ def byline(a: Article, base: str) -> str:
     )
 
 
-def article_content(site: MirrorSite, base: str, a: Article) -> str:
+def article_content(site: MoscowTimesSite, base: str, a: Article) -> str:
     """``div.article__content``: the blocks, the ad slot after the second one."""
     blocks = site.body(a).blocks
     parts = []
@@ -379,7 +381,7 @@ def article_content(site: MirrorSite, base: str, a: Article) -> str:
     return "\n".join(parts)
 
 
-def article_page(site: MirrorSite, base: str, a: Article) -> str:
+def article_page(site: MoscowTimesSite, base: str, a: Article) -> str:
     """The full article page, boilerplate placed per the article's layout seed."""
     rng = _layout(a)
     popup_at = rng.choice(("body", "main"))
@@ -472,7 +474,7 @@ def article_page(site: MirrorSite, base: str, a: Article) -> str:
 # --- feeds, sitemaps, robots -----------------------------------------------------------------
 
 
-def rss(site: MirrorSite, base: str, feed: str) -> str:
+def rss(site: MoscowTimesSite, base: str, feed: str) -> str:
     """RSS 2.0, 50 newest; ``all`` carries the body HTML in CDATA."""
     if feed == "all":
         articles = site.newest
@@ -512,13 +514,13 @@ def rss(site: MirrorSite, base: str, feed: str) -> str:
     )
 
 
-def sitemap_months(site: MirrorSite) -> list[tuple[int, int]]:
+def sitemap_months(site: MoscowTimesSite) -> list[tuple[int, int]]:
     """(year, month) of every month with articles, newest first (Moscow dates, as URLs)."""
     months = {(a.local_published.year, a.local_published.month) for a in site.newest}
     return sorted(months, reverse=True)
 
 
-def sitemap_index(site: MirrorSite, base: str) -> str:
+def sitemap_index(site: MoscowTimesSite, base: str) -> str:
     entries = "".join(
         f"<sitemap><loc>{base}/sitemap/{y}-{m}.xml</loc></sitemap>\n"
         for y, m in sitemap_months(site)
@@ -530,7 +532,7 @@ def sitemap_index(site: MirrorSite, base: str) -> str:
     )
 
 
-def sitemap_month(site: MirrorSite, base: str, year: int, month: int) -> str | None:
+def sitemap_month(site: MoscowTimesSite, base: str, year: int, month: int) -> str | None:
     articles = [
         a for a in site.newest if (a.local_published.year, a.local_published.month) == (year, month)
     ]
@@ -544,7 +546,7 @@ def sitemap_month(site: MirrorSite, base: str, year: int, month: int) -> str | N
     )
 
 
-def newsmap(site: MirrorSite, base: str) -> str:
+def newsmap(site: MoscowTimesSite, base: str) -> str:
     """Google News sitemap: the last 30 days, with publication dates."""
     since = site.now - timedelta(days=30)
     urls = "".join(

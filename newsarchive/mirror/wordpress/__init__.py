@@ -9,12 +9,27 @@ Atom feeds, plugin boilerplate in German). Served by the shared ``MirrorServer``
 >>> with MirrorServer(build_wordpress_site(50)) as server:  # doctest: +SKIP
 ...     urlopen(server.base_url + "/kategorie/lokales/page/2/")
 
-- ``site``: posts and ground truth (``build_wordpress_site``, ``WordPressSite``)
+Modules, each importing only those above it:
+
 - ``text``: seeded German prose and its WordPress HTML rendering
+- ``content``: what plugins and editors put inside ``post_content`` besides prose
+- ``site``: posts (``WordPressSite``), drawn by ``draw_site``
 - ``boilerplate``: plugin furniture with real German wording
-- ``templates``: HTML/XML of every page kind; ``routes``: path -> page, ``page_class``
+- ``templates``: HTML/XML of every page kind
+- ``routes``: path -> page, ``page_class``, and ``PAGES``, the render side the site is handed
 """
 
-from newsarchive.mirror.wordpress.site import WordPressSite, build_wordpress_site
+from datetime import datetime
 
-__all__ = ["WordPressSite", "build_wordpress_site"]
+from newsarchive.mirror.wordpress.routes import PAGES
+from newsarchive.mirror.wordpress.site import WordPressSite, draw_site
+
+
+def build_wordpress_site(
+    articles: int = 300, seed: int = 1, now: datetime | None = None
+) -> WordPressSite:
+    """A deterministic site for (articles, seed, now); ``now`` defaults to this UTC hour."""
+    return draw_site(articles, seed, now, PAGES)
+
+
+__all__ = ["PAGES", "WordPressSite", "build_wordpress_site"]

@@ -11,7 +11,7 @@ block          variants (markup) / positions
 consent        Borlabs Cookie (text in a ``script[type=text/template]``), Cookie Notice
                (``div#cookie-notice``), CookieLawInfo (``div#cookie-law-info-bar``), Complianz
                (empty container, filled by JS)
-blocker        Borlabs content blocker over tweets and videos, inside the body
+blocker        Borlabs content blocker over tweets and videos, inside the body (``content``)
 donation       ``div.disturber`` (inside the body), ``div.title-pop-up`` (before it),
                ``div.box-spenden`` (after it), ``div#spendenleiste`` (page footer bar)
 paywall        Steady: ``div#steady_paywall`` after the teaser of paywalled posts
@@ -20,7 +20,7 @@ newsletter     Mailchimp for WP ``form.mc4wp-form``, MailPoet ``div.mailpoet_for
 related        "Lesen Sie auch" ``section#related_posts`` (before paragraph 1), Contextual
                Related Posts ``div.crp_related``, Jetpack ``div.jp-relatedposts``,
                ``div.rp4wp-related-posts``, tagDiv ``div.td_block_related_posts``; plus the
-               editors' own "Lesen Sie auch:" lines inside ``post_content``
+               editors' own "Lesen Sie auch:" lines inside ``post_content`` (``content``)
 ads            Ad Inserter ``div.code-block``, AdRotate ``div.g-single``, tagDiv
                ``div.td-g-rec``, between paragraphs
 share          Shariff, Jetpack sharing, AddToAny
@@ -31,14 +31,19 @@ chrome         Yoast breadcrumbs, PrintFriendly, author box, post navigation, co
 
 from __future__ import annotations
 
-import base64
+from datetime import timedelta
 from random import Random
-from typing import TYPE_CHECKING
 
 from newsarchive.mirror.text import escape
-
-if TYPE_CHECKING:
-    from newsarchive.mirror.wordpress.site import Article, Author, WordPressSite
+from newsarchive.mirror.wordpress.content import (
+    BLOCKER_FACEBOOK,
+    BLOCKER_LOAD,
+    BLOCKER_MORE,
+    BLOCKER_TWITTER,
+    INLINE_RELATED,
+    YOUTUBE_BLOCKER,
+)
+from newsarchive.mirror.wordpress.site import CATEGORIES, Article, Author, WordPressSite, local
 
 SITE_NAME = "Lindenauer Rundschau"
 SKIP_LINK = "Zum Inhalt springen"
@@ -68,17 +73,6 @@ COOKIE_LAW_INFO = (
     "akzeptieren“ klicken, erklären Sie sich mit der Verwendung ALLER Cookies einverstanden.",
     "Cookie-Einstellungen",
     "Alle akzeptieren",
-)
-BLOCKER_FACEBOOK = (
-    "Mit dem Laden des Beitrags akzeptieren Sie die Datenschutzerklärung von Facebook."
-)
-BLOCKER_TWITTER = "Mit dem Laden des Beitrags akzeptieren Sie die Datenschutzerklärung von Twitter."
-BLOCKER_LOAD = "Beitrag laden"
-BLOCKER_MORE = "Mehr erfahren"
-YOUTUBE_BLOCKER = (
-    "Wenn Sie dieses Youtube-Video sehen möchten, müssen Sie die externen YouTube-cookies "
-    "akzeptieren.",
-    "Yotube Inhalte akzeptieren",  # [sic], as on the real site
 )
 
 # --- donations and paywall --------------------------------------------------------------------
@@ -113,7 +107,6 @@ MC4WP = (
 MAILPOET = ("Newsletter abonnieren", "Kostenlosen Newsletter bestellen", "Abonnieren")
 
 # --- related posts ------------------------------------------------------------------------------
-INLINE_RELATED = ("Lesen Sie auch:", "Auch interessant:", "Mehr zum Thema:")
 RELATED_HEADINGS = {
     "related_posts": "Lesen Sie auch",
     "crp": "Das könnte Dich auch interessieren:",
@@ -245,32 +238,6 @@ def cookie_banner(base: str, variant: int) -> str:
     return (
         '<div id="cmplz-cookiebanner-container"></div>'
         '<div id="cmplz-manage-consent" data-nosnippet="true"></div>'
-    )
-
-
-def content_blocker(provider: str, inner: str) -> str:
-    """Borlabs' placeholder over a third-party embed; the embed waits in a template."""
-    template = base64.b64encode(inner.encode("utf-8")).decode("ascii")
-    if provider == "youtube":
-        text = (
-            f'<p class="_brlbs-caption">{escape(YOUTUBE_BLOCKER[0])}</p>'
-            f'<p><a class="_brlbs-btn" href="#" data-borlabs-cookie-unblock role="button">'
-            f"{YOUTUBE_BLOCKER[1]}</a></p>"
-        )
-    else:
-        notice = BLOCKER_FACEBOOK if provider == "facebook" else BLOCKER_TWITTER
-        text = (
-            f"<p>{escape(notice)}<br>"
-            f'<a href="#" class="_brlbs-privacy-link">{BLOCKER_MORE}</a></p>'
-            f'<p><a class="_brlbs-btn" href="#" data-borlabs-cookie-unblock role="button">'
-            f"{BLOCKER_LOAD}</a></p>"
-        )
-    return (
-        f'<div class="BorlabsCookie _brlbs-cb-{provider}"><div class="_brlbs-content-blocker">'
-        f'<div class="_brlbs-embed _brlbs-{provider}">{text}</div></div>'
-        '<div class="borlabs-hide" data-borlabs-cookie-type="content-blocker" '
-        f'data-borlabs-cookie-id="{provider}"><script type="text/template">{template}</script>'
-        "</div></div>"
     )
 
 
@@ -528,10 +495,6 @@ def comment_date(moment_local: object) -> str:
 
 def comments(base: str, a: Article, seed: int) -> str:
     """The core comment list and form (or "Kommentare sind geschlossen.")."""
-    from datetime import timedelta
-
-    from newsarchive.mirror.wordpress.site import local
-
     rng = Random(f"{seed}:wp-comments:{a.id}")
     url = f"{base}{a.path}"
     items = []
@@ -641,8 +604,6 @@ def footer(base: str, year: int) -> str:
 
 def boilerplate_lines(site: WordPressSite) -> list[str]:
     """Every boilerplate line the site's pages can show, as clean text."""
-    from newsarchive.mirror.wordpress.site import CATEGORIES
-
     # fmt: off
     lines = [
         *BORLABS, *COOKIE_NOTICE, *COOKIE_LAW_INFO, BLOCKER_FACEBOOK, BLOCKER_TWITTER,

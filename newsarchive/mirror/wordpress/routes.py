@@ -1,4 +1,6 @@
-"""URL routing of the WordPress mirror: a request path -> a rendered ``Page``.
+"""URL routing of the WordPress mirror: a request path -> a rendered ``Page``; ``page_class``
+says which fault targets a path is, and ``PAGES`` hands both (and the boilerplate lines) to
+the site's data model.
 
 Routes (GET/HEAD; anything else is the theme's 404 page):
 
@@ -21,13 +23,20 @@ the home page.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from newsarchive.mirror.pages import HTML, TEXT, Page, html_page, redirect, validators
+from newsarchive.mirror.pages import (
+    HTML,
+    TEXT,
+    Page,
+    SitePages,
+    html_page,
+    redirect,
+    validators,
+)
 from newsarchive.mirror.wordpress import templates as t
-
-if TYPE_CHECKING:
-    from newsarchive.mirror.wordpress.site import Article, WordPressSite
+from newsarchive.mirror.wordpress.boilerplate import boilerplate_lines
+from newsarchive.mirror.wordpress.site import CATEGORIES, Article, WordPressSite
+from newsarchive.mirror.wordpress.text import slugify
 
 RSS = "application/rss+xml; charset=UTF-8"
 ATOM = "application/atom+xml; charset=UTF-8"
@@ -89,7 +98,7 @@ def _resolve(site: WordPressSite, base: str, path: str) -> Page:
         return Page(200, t.atom(site, base, site.newest).encode(), ATOM, kind="feed")
     if m := TERM_FEED.fullmatch(path):
         taxonomy, slug = m.groups()
-        articles = site.by_category.get(slug) if taxonomy == "kategorie" else site.by_tag.get(slug)
+        articles = site.by_section.get(slug) if taxonomy == "kategorie" else site.by_tag.get(slug)
         if not articles:
             return not_found(site, base)
         label = _label(site, taxonomy, slug, articles)
@@ -107,7 +116,7 @@ def _resolve(site: WordPressSite, base: str, path: str) -> Page:
         if m.group(3) == "1":
             return redirect(f"{base}/{taxonomy}/{slug}/")
         if taxonomy == "kategorie":
-            articles = site.by_category.get(slug) or []
+            articles = site.by_section.get(slug) or []
             body_class = f"archive category category-{slug}"
             if number > 1:
                 body_class += f" category-paged-{number}"
@@ -127,9 +136,6 @@ def _resolve(site: WordPressSite, base: str, path: str) -> Page:
 
 
 def _label(site: WordPressSite, taxonomy: str, slug: str, articles: list[Article]) -> str:
-    from newsarchive.mirror.wordpress.site import CATEGORIES
-    from newsarchive.mirror.wordpress.text import slugify
-
     if taxonomy == "kategorie":
         return CATEGORIES[slug][0]
     if taxonomy == "tag":
@@ -186,3 +192,7 @@ def _sitemap(site: WordPressSite, base: str, path: str) -> Page:
     if path == "/news-sitemap.xml":
         return xml(t.news_sitemap(site, base))
     return not_found(site, base)
+
+
+PAGES = SitePages(resolve, page_class, boilerplate_lines)
+"""The render side ``WordPressSite`` is handed (see ``newsarchive.mirror.wordpress``)."""

@@ -3,7 +3,7 @@
 A WordPress 6 site with Yoast SEO (+ News SEO), Borlabs Cookie and the usual plugins, as
 described in ``docs/wordpress-news-site.md`` (``/work/shared/docs``). Post metadata is drawn
 eagerly when the site is built; bodies lazily, per post, from a generator seeded by (site seed,
-post ID). ``advance()`` moves the clock, publishes and updates posts.
+post ID). ``advance()`` (shared, ``MirrorSite``) moves the clock, publishes and updates posts.
 
 - Permalinks ``/artikel/{ID}/{slug}/`` (the lokalo.de scheme), category base ``/kategorie/``.
 - Times: the site zone is Europe/Berlin (CET/CEST); the ground truth is UTC. Some posts are
@@ -18,22 +18,26 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from newsarchive.mirror.pages import SitePages
+from newsarchive.mirror.site import (
+    BASE,
+    Block,
+    Body,
+    MirrorSite,
+    assign_sections,
+    pick_weighted,
+    publication_dates,
+    site_clock,
+)
 from newsarchive.mirror.text import clean_text, escape
+from newsarchive.mirror.wordpress.content import INLINE_RELATED, content_blocker
 from newsarchive.mirror.wordpress.text import TextGen, render_inline, slugify
 
-if TYPE_CHECKING:
-    from newsarchive.mirror.faults import FaultPlan
-    from newsarchive.mirror.pages import Page
-
-BASE = "@@BASE@@"
-"""Placeholder for the server's base URL in stored HTML, replaced when a page is served."""
 BERLIN = ZoneInfo("Europe/Berlin")
 SITE_NAME = "Lindenauer Rundschau"
 CATEGORIES: dict[str, tuple[str, int]] = {
@@ -65,11 +69,6 @@ EXTERNAL_LINKS = (
 OLDEST = datetime(2014, 3, 1, tzinfo=UTC)
 FIRST_ID = 11_800
 POSTS_PER_SITEMAP = 1000
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """Ground-truth time format: UTC with a ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def local(moment: datetime) -> datetime:
@@ -112,26 +111,6 @@ class Image:
 
 
 @dataclass
-class Block:
-    """A piece of ``post_content`` as rendered: its HTML (with ``BASE``) and its body texts."""
-
-    kind: str
-    """p, heading, quote, figure, embed or related (an editor's "Lesen Sie auch:" line)."""
-    html: str
-    texts: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Body:
-    blocks: list[Block]
-    first_sentence: str
-
-    @property
-    def paragraphs(self) -> list[str]:
-        return [t for b in self.blocks for t in b.texts]
-
-
-@dataclass
 class Article:
     """One WordPress post."""
 
@@ -171,189 +150,62 @@ class Article:
     def last_changed(self) -> datetime:
         return max(self.modified, self.published)
 
+    @property
+    def section(self) -> str:
+        return self.category
 
-class WordPressSite:
-    """All posts of the WordPress mirror, indexed the ways the pages need them.
+    @property
+    def author_names(self) -> list[str]:
+        return [author.name for author in self.authors]
 
-    Serve it with ``MirrorServer(site)``: it renders its own pages (``resolve``) and classifies
-    its own paths for fault plans (``page_class``).
-    """
+    @property
+    def image_caption(self) -> str | None:
+        """The archive keeps captions without their credits ("Foto: ...")."""
+        return self.image.caption.split(" Foto: ")[0] if self.image and self.image.caption else None
+
+    @property
+    def is_accessible_for_free(self) -> bool | None:
+        """What the page says: Yoast marks paywalled posts only (else the schema's null)."""
+        return False if self.paywalled else None
+
+
+class WordPressSite(MirrorSite[Article]):
+    """All posts of the WordPress mirror; its sections are the categories (``by_section``)."""
 
     name = SITE_NAME
     language = "de"
+    SECTIONS = CATEGORIES
+    FIRST_ID = FIRST_ID
+    ADVANCE_STREAM = "wp-advance"
+    ADVANCE_ID_STEP = (2, 9)
+    TEXT = TextGen
 
-    def __init__(self, seed: int, now: datetime, articles: list[Article]) -> None:
-        self.seed = seed
-        self.now = now
-        self.lock = threading.RLock()
-        self.generation = 0
-        """Bumped by every ``advance()``: cached pages of an older generation are stale."""
-        self.advances = 0
-        self._bodies: dict[int, Body] = {}
-        self.articles: dict[int, Article] = {}
-        self.chronological: list[Article] = []
-        self._position: dict[int, int] = {}
-        self._titles: set[str] = set()
+    def __init__(self, seed: int, now: datetime, articles: list[Article], pages: SitePages):
         self.authors = _author_pool(seed)
-        self._add(articles)
+        super().__init__(seed, now, articles, pages)
 
-    # --- indexes -------------------------------------------------------------------------------
+    def tag_slug(self, tag: str) -> str:
+        return slugify(tag)
 
-    def _add(self, articles: list[Article]) -> None:
-        for article in sorted(articles, key=lambda a: (a.published, a.id)):
-            self.articles[article.id] = article
-            self._position[article.id] = len(self.chronological)
-            self.chronological.append(article)
-            self._titles.add(article.title)
-        self.newest = self.chronological[::-1]
-        self.by_category: dict[str, list[Article]] = {c: [] for c in CATEGORIES}
-        self.by_tag: dict[str, list[Article]] = {}
-        self.by_author: dict[str, list[Article]] = {}
-        for article in self.newest:
-            self.by_category[article.category].append(article)
-            for tag in article.tags:
-                self.by_tag.setdefault(slugify(tag), []).append(article)
-            for author in article.authors:
-                self.by_author.setdefault(author.nicename, []).append(article)
+    def author_slug(self, author: Author) -> str:
+        return author.nicename
 
-    def get(self, article_id: int) -> Article | None:
-        return self.articles.get(article_id)
+    def _make_body(self, article: Article) -> Body:
+        """The post's visible content (a paywalled post: its teaser)."""
+        return _make_body(self.seed, article, self)
 
-    def older_than(self, article: Article) -> list[Article]:
-        """Posts published before this one: a set that ``advance()`` never changes."""
-        return self.chronological[: self._position[article.id]]
+    def _update_block(self, article: Article) -> Block:
+        return _update_block(self.seed, article)
 
-    # --- bodies --------------------------------------------------------------------------------
+    def _draw_article(self, rng: Random, article_id: int, published: datetime) -> Article:
+        category = pick_weighted(rng, CATEGORIES)
+        return _make_article(
+            rng, article_id, category, published, self.now, self._titles, self.authors
+        )
 
-    def body(self, article: Article) -> Body:
-        """The post's visible content blocks (a paywalled post: its teaser), cached."""
-        with self.lock:
-            body = self._bodies.get(article.id)
-            if body is None:
-                body = self._bodies[article.id] = _make_body(self.seed, article, self)
-            if article.updates:
-                return Body([*body.blocks, _update_block(self.seed, article)], body.first_sentence)
-            return body
-
-    def word_count(self, article: Article) -> int:
-        return sum(len(p.split()) for p in self.body(article).paragraphs)
-
-    def read_minutes(self, article: Article) -> int:
-        """Yoast's "Geschätzte Lesezeit": 200 words a minute, at least 1."""
-        return max(1, round(self.word_count(article) / 200))
-
-    # --- serving (the seams ``MirrorServer`` and ``FaultPlan`` use) ------------------------------
-
-    def resolve(self, base: str, path: str) -> Page:
-        from newsarchive.mirror.wordpress.routes import resolve
-
-        return resolve(self, base, path)
-
-    def page_class(self, path: str) -> str | None:
-        from newsarchive.mirror.wordpress.routes import page_class
-
-        return page_class(path)
-
-    # --- changes over time ---------------------------------------------------------------------
-
-    def advance(
-        self,
-        seed: int | None = None,
-        new_articles: int = 10,
-        updated_articles: int = 5,
-        hours: float = 6,
-    ) -> dict[str, Any]:
-        """Move the clock on: publish new posts in the new window, update recent ones.
-
-        Updates go to free posts published within the two days before the new ``now``: a
-        paragraph is appended, ``modified`` becomes the new now minus a few minutes, the
-        version is bumped. Returns what changed (post IDs and the new now).
-        """
-        with self.lock:
-            self.advances += 1
-            rng = Random(f"{self.seed}:wp-advance:{self.advances}" if seed is None else seed)
-            start, self.now = self.now, self.now + timedelta(hours=hours)
-            span = (self.now - start).total_seconds()
-            next_id = max(self.articles, default=FIRST_ID) + 1
-            fresh = []
-            for _ in range(new_articles):
-                published = start + timedelta(seconds=rng.uniform(1, max(span, 2)))
-                published = min(published.replace(microsecond=0), self.now)
-                next_id += rng.randint(2, 9)
-                fresh.append(
-                    _make_article(
-                        rng,
-                        next_id,
-                        _pick_category(rng),
-                        published,
-                        self.now,
-                        self._titles,
-                        self.authors,
-                    )
-                )
-            recent = [
-                a
-                for a in self.newest
-                if self.now - timedelta(days=2) <= a.published < start and not a.paywalled
-            ]
-            updated = rng.sample(recent, min(updated_articles, len(recent)))
-            for article in updated:
-                text = TextGen(rng, article.published.year).paragraph()
-                article.updates.append(" ".join(text))
-                minutes_ago = timedelta(minutes=rng.randint(2, 9))
-                article.modified = max(self.now - minutes_ago, article.published + minutes_ago)
-                article.version += 1
-            self._add(fresh)
-            self.generation += 1
-            return {
-                "now": iso_utc(self.now),
-                "added": [a.id for a in fresh],
-                "updated": [a.id for a in updated],
-            }
-
-    # --- ground truth --------------------------------------------------------------------------
-
-    def ground_truth(self, base_url: str, faults: FaultPlan | None = None) -> dict[str, Any]:
-        """What a perfect archive of the site, crawled now, would hold (JSON-ready); the same
-        shape as the Moscow Times mirror's, for ``newsarchive.evaluate``."""
-        from newsarchive.mirror.wordpress.boilerplate import boilerplate_lines
-
-        base_url = base_url.rstrip("/")
-        if faults is not None:
-            faults = faults.for_site(self)
-        with self.lock:
-            return {
-                "base_url": base_url,
-                "seed": self.seed,
-                "now": iso_utc(self.now),
-                "articles": [self._truth(a, base_url, faults) for a in self.newest],
-                "boilerplate": boilerplate_lines(self),
-            }
-
-    def _truth(self, a: Article, base: str, faults: FaultPlan | None) -> dict[str, Any]:
-        return {
-            "url": base + a.path,
-            "article_id": str(a.id),
-            "title": a.title,
-            "subtitle": a.subtitle,
-            "lead": a.lead,
-            "authors": [author.name for author in a.authors],
-            "published_at": iso_utc(a.published),
-            "modified_at": iso_utc(a.modified),
-            "section": a.category,
-            "tags": list(a.tags),
-            "language": "de",
-            "body_paragraphs": self.body(a).paragraphs,
-            "image_url": base + a.image.path if a.image else None,
-            # The archive keeps captions without their credits ("Foto: ...").
-            "image_caption": a.image.caption.split(" Foto: ")[0]
-            if a.image and a.image.caption
-            else None,
-            # What the page says: Yoast marks paywalled posts only (the schema's null).
-            "is_accessible_for_free": False if a.paywalled else None,
-            "version": a.version,
-            "servable_within": faults.servable_within(a.path) if faults else 1,
-        }
+    def _updatable(self, article: Article) -> bool:
+        """Paywalled posts are not updated (their teaser would not show it)."""
+        return not article.paywalled
 
 
 # --- generation ----------------------------------------------------------------------------
@@ -385,11 +237,6 @@ def _author_pool(seed: int) -> list[Author]:
     desk = f"Die Redaktion der {SITE_NAME} berichtet aus Lindenau und der Region."
     authors.append(Author("Redaktion", "redaktion", "redaktion", 2, desk))
     return authors
-
-
-def _pick_category(rng: Random) -> str:
-    names = list(CATEGORIES)
-    return rng.choices(names, weights=[CATEGORIES[c][1] for c in names])[0]
 
 
 def _make_article(
@@ -496,27 +343,12 @@ def _edge_instants(rng: Random, first: datetime, last: datetime) -> list[list[da
     return kinds
 
 
-def build_wordpress_site(
-    articles: int = 300, seed: int = 1, now: datetime | None = None
-) -> WordPressSite:
-    """A deterministic site for (articles, seed, now); ``now`` defaults to this UTC hour."""
-    if now is None:
-        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    elif now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
+def draw_site(articles: int, seed: int, now: datetime | None, pages: SitePages) -> WordPressSite:
+    """A deterministic site for (articles, seed, now), rendered by ``pages``."""
+    now = site_clock(now)
     rng = Random(f"{seed}:wp-site")
-    names = list(CATEGORIES)
-    categories = [c for c in names for _ in range(min(3, articles // len(names)))]
-    categories += [_pick_category(rng) for _ in range(articles - len(categories))]
-    rng.shuffle(categories)
-    recent_start = now - timedelta(days=90)
-    dates = []
-    for _ in range(articles):
-        if rng.random() < 0.85:
-            moment = now - timedelta(seconds=rng.uniform(60, 90 * 86400))
-        else:
-            moment = OLDEST + (recent_start - OLDEST) * rng.random()
-        dates.append(moment.replace(microsecond=0))
+    categories = assign_sections(rng, CATEGORIES, articles)
+    dates = publication_dates(rng, articles, now, OLDEST)
     # A few posts at the instants that trip date parsers (one in ten, at most twelve): one
     # of each kind first, then more of any kind.
     kinds = _edge_instants(rng, OLDEST, now - timedelta(hours=1))
@@ -532,7 +364,7 @@ def build_wordpress_site(
     for category, published in zip(categories, dates, strict=True):
         next_id += rng.randint(2, 12)  # attachments and revisions take IDs too
         made.append(_make_article(rng, next_id, category, published, now, titles, pool))
-    return WordPressSite(seed, now, made)
+    return WordPressSite(seed, now, made, pages)
 
 
 # --- bodies --------------------------------------------------------------------------------
@@ -594,8 +426,6 @@ def _figure(rng: Random, gen: TextGen, a: Article) -> str:
 
 def _embed(rng: Random, gen: TextGen, a: Article) -> str:
     """A tweet or a YouTube video, often behind a Borlabs content blocker (never body text)."""
-    from newsarchive.mirror.wordpress import boilerplate as bp
-
     if rng.random() < 0.2:
         page = f"https://www.facebook.com/{slugify(gen.caption())[:30]}/posts/{rng.getrandbits(50)}"
         post = (
@@ -606,7 +436,7 @@ def _embed(rng: Random, gen: TextGen, a: Article) -> str:
         return (
             '<figure class="wp-block-embed is-type-rich is-provider-facebook '
             f'wp-block-embed-facebook"><div class="wp-block-embed__wrapper">\n'
-            f"{bp.content_blocker('facebook', post)}\n</div></figure>"
+            f"{content_blocker('facebook', post)}\n</div></figure>"
         )
     if rng.random() < 0.5:
         handle = slugify(gen.person()).replace("-", "_")
@@ -627,7 +457,7 @@ def _embed(rng: Random, gen: TextGen, a: Article) -> str:
         )
         provider = "youtube"
     if rng.random() < 0.6:
-        inner = bp.content_blocker(provider, inner)
+        inner = content_blocker(provider, inner)
     kind = "rich" if provider == "twitter" else "video"
     return (
         f'<figure class="wp-block-embed is-type-{kind} is-provider-{provider} '
@@ -654,11 +484,9 @@ def _extra_block(rng: Random, gen: TextGen, a: Article, older: list[Article]) ->
         return Block("embed", _embed(rng, gen, a))
     if roll < 0.6 and older:
         # An editor's own cross-reference, typed into the post: a <p> that is no body text.
-        from newsarchive.mirror.wordpress import boilerplate as bp
-
         other = rng.choice(older[-200:])
         link = f'<a href="{BASE}{other.path}">{escape(other.title)}</a>'
-        label = rng.choice(bp.INLINE_RELATED)
+        label = rng.choice(INLINE_RELATED)
         return Block(
             "related",
             rng.choice(

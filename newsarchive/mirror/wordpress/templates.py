@@ -12,7 +12,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from random import Random
-from typing import TYPE_CHECKING
 
 from newsarchive.mirror.text import escape
 from newsarchive.mirror.wordpress import boilerplate as bp
@@ -21,12 +20,11 @@ from newsarchive.mirror.wordpress.site import (
     CATEGORIES,
     DEFAULT_CATEGORY,
     SITE_NAME,
+    Article,
+    WordPressSite,
     local,
 )
 from newsarchive.mirror.wordpress.text import slugify
-
-if TYPE_CHECKING:
-    from newsarchive.mirror.wordpress.site import Article, WordPressSite
 
 PER_PAGE = 10
 """Posts per listing page and feed (WordPress's ``posts_per_page`` default)."""
@@ -794,7 +792,7 @@ def post_sitemap(site: WordPressSite, base: str, n: int) -> str | None:
 def term_sitemap(site: WordPressSite, base: str, kind: str) -> str:
     urls: list[tuple[str, datetime, str | None]] = []
     if kind == "category":
-        groups = {f"{base}/kategorie/{c}/": arts for c, arts in site.by_category.items() if arts}
+        groups = {f"{base}/kategorie/{c}/": arts for c, arts in site.by_section.items() if arts}
     elif kind == "post_tag":
         groups = {f"{base}/tag/{t}/": arts for t, arts in sorted(site.by_tag.items())}
     else:

@@ -1,0 +1,50 @@
+"""The mirrored sites by name: the one place where the shared machinery reaches into a site
+folder.
+
+``site_kind`` imports a site folder when asked, not when this module loads: the shared
+modules (server, faults, CLI) load no site, and no import cycle can run through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from newsarchive.mirror.pages import SitePages
+from newsarchive.mirror.site import MirrorSite
+
+SITES = ("moscowtimes", "wordpress")
+DEFAULT_SITE = "moscowtimes"
+
+
+@dataclass(frozen=True)
+class SiteKind:
+    """A site folder as the shared machinery sees it."""
+
+    name: str
+    build: Callable[[int, int, datetime | None], MirrorSite[Any]]
+    """(articles, seed, now) -> a deterministic site (``now`` None: this UTC hour)."""
+    pages: SitePages
+
+
+def site_kind(name: str) -> SiteKind:
+    """The site folder called ``name`` (one of ``SITES``)."""
+    if name == "moscowtimes":
+        from newsarchive.mirror.moscowtimes import PAGES
+        from newsarchive.mirror.moscowtimes import build_moscowtimes_site as build
+    elif name == "wordpress":
+        from newsarchive.mirror.wordpress import PAGES
+        from newsarchive.mirror.wordpress import build_wordpress_site as build
+    else:
+        raise ValueError(f"no mirrored site {name!r} (there are: {', '.join(SITES)})")
+    return SiteKind(name, build, PAGES)
+
+
+def build_site(
+    articles: int = 300, seed: int = 1, now: datetime | None = None, *, site: str = DEFAULT_SITE
+) -> MirrorSite[Any]:
+    """A deterministic mirror of ``site`` for (articles, seed, now); ``now`` defaults to this
+    UTC hour."""
+    return site_kind(site).build(articles, seed, now)
