@@ -134,8 +134,8 @@ def parse_date(
     text = _UPDATED_PREFIX.sub("", " ".join(value.split()))
     if not text or not _DIGIT.search(text):
         return None  # dateparser would happily read "yesterday" or a whole sentence
-    parsed = _parse_iso(text) or _parse_rfc822(text)
-    day_only = bool(_ISO_DAY.match(text))
+    parsed = _parse_iso(text) or _parse_rfc822(text) or _parse_numeric(text)
+    day_only = bool(_ISO_DAY.match(text) or _NUMERIC_DAY.match(text))
     if parsed is None:
         parsed = _parse_human(text, default_tz or "UTC", relative_base, languages)
         if parsed is None:
@@ -159,6 +159,31 @@ def _parse_iso(text: str) -> datetime | None:
     candidate = _ISO_FIX_OFFSET.sub(r"\1:\2", candidate)
     try:
         return datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+
+
+_CLOCK_SUFFIX = r"(?:[ ,T]+(?:um\s+|at\s+)?(\d{1,2})[:.](\d{2})(?::(\d{2}))?(?:\s*Uhr)?)?$"
+_NUMERIC_DMY = re.compile(r"^(\d{1,2})[.-](\d{1,2})[.-](\d{4})" + _CLOCK_SUFFIX)
+_NUMERIC_YMD = re.compile(r"^(\d{4})[./](\d{1,2})[./](\d{1,2})" + _CLOCK_SUFFIX)
+_NUMERIC_DAY = re.compile(r"^(?:\d{1,2}[.-]\d{1,2}[.-]\d{4}|\d{4}[./]\d{1,2}[./]\d{1,2})\.?$")
+
+
+def _parse_numeric(text: str) -> datetime | None:
+    """``05.03.2026``, ``05-03-2026 10:29``, ``2026.03.05``, ``2026/03/05``: day before month
+    wherever the year comes last with dots or dashes (no locale writes those month first;
+    dateparser, given English among the languages, reads ``12.11.2021`` as December 11)."""
+    match = _NUMERIC_DMY.match(text)
+    if match:
+        day, month, year = match.group(1, 2, 3)
+    else:
+        match = _NUMERIC_YMD.match(text)
+        if not match:
+            return None
+        year, month, day = match.group(1, 2, 3)
+    hour, minute, second = (int(v) if v else 0 for v in match.group(4, 5, 6))
+    try:
+        return datetime(int(year), int(month), int(day), hour, minute, second)
     except ValueError:
         return None
 

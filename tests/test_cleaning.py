@@ -99,6 +99,38 @@ def test_generic_text_rules_survive_unknown_markup() -> None:
     ]
 
 
+def test_generic_rules_catch_the_furniture_of_news_pages_and_leave_prose() -> None:
+    """Box headings, lone tool labels, form messages, legal lines and offers that any news
+    site may leave in its text, and prose that shares their words."""
+    furniture = [
+        "You may also like...",
+        "Top stories",
+        "Partner news",
+        "Order Reprints",
+        "Print Article",
+        "12 comments",
+        "Tell us what YOU think...",
+        "An error has occurred, please try again later.",
+        "This article has been sent to",
+        "Copyright \u00a92019 Dow Jones & Company, Inc. All Rights Reserved",
+        "This copy is for your personal, non-commercial use only.",
+        "Sign up for The Daily today to get the free newsletter delivered to your inbox.",
+        "Get Motor Cycle Monthly every month. 12 issues for \u00a311.99.",
+    ]
+    prose = [
+        "Related stories about the war continue to surface.",
+        "The senator said the comments were unfair.",
+        "Top stories of the year were chosen by readers.",
+        "The company reserved all rights to appeal, its lawyer said.",
+        "An error has occurred in the count, the commission said.",
+    ]
+    # each line in its own block: a block mostly of boilerplate takes its short lines along
+    html = "<div>" + "".join(f"<div><p>{line}</p></div>" for line in [*furniture, *prose])
+    result = clean_body(html + "</div>", BoilerplateRules())
+    assert result.paragraphs == prose
+    assert result.removed_total == len(furniture)
+
+
 def test_site_rules_catch_the_moscow_times_appeals() -> None:
     seed_lines = [
         "Enjoying ad-free content?",

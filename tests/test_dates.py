@@ -134,3 +134,17 @@ def test_url_days() -> None:
         DateCandidate("2026-03-05", "url")
     ]
     assert url_date_candidates("https://x.org/news/12345678/") == []
+
+
+def test_numeric_dates_with_the_year_last_are_day_first() -> None:
+    # dateparser, with English among the languages, reads 12.11.2021 as December 11
+    assert parse_date("12.11.2021", default_tz="Europe/Berlin") == ParsedDate(
+        datetime(2021, 11, 12, tzinfo=UTC), True
+    )
+    assert parse_datetime("01-11-2023 10:29", default_tz="Europe/Vienna") == datetime(
+        2023, 11, 1, 9, 29, tzinfo=UTC
+    )
+    assert parse_date("2020.05.04", default_tz=None) == ParsedDate(
+        datetime(2020, 5, 4, tzinfo=UTC), True
+    )
+    assert parse_date("31.02.2021") is None

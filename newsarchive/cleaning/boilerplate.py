@@ -262,7 +262,7 @@ _AMOUNT = r"[$\u20ac\u00a3]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?[$\u20ac\u00a3]"
 GENERIC_TEXT_RULES: tuple[TextRule, ...] = (
     text_rule(
         "related_marker",
-        r"^\W*(also see|see also|related|read also|also read)\s*:?",
+        r"^\W*(also see|see also|related|read also|also read)\s*(:|$)",
         takes_next_link=True,
     ),
     text_rule(
@@ -270,12 +270,37 @@ GENERIC_TEXT_RULES: tuple[TextRule, ...] = (
         r"^(read more|read more about|more on this|continue reading)\s*:?\s*$",
         takes_next_link=True,
     ),
+    text_rule(
+        "box_heading",
+        r"^\W*(you (may|might) (also )?(like|enjoy)|top stories|partner (news|content)"
+        r"|recommended( for you| stories| articles)?|trending( now| stories)?"
+        r"|most (read|popular|viewed|shared)|related (stories|articles|posts|coverage|content)"
+        r"|more (stories|articles|news) (from|on|like this)\b.{0,40})\W*$",
+        takes_next_link=True,
+    ),
+    text_rule(
+        "ui_label",
+        r"^\W*(order reprints?|reprints?( (&|and) permissions)?|print( this)? (article|story)"
+        r"|\d*\s*comments?|leave a (comment|reply)|tell us what you think)\W*$",
+    ),
+    text_rule(
+        "form_message",
+        r"^(an error has occurred|something went wrong),? please try again"
+        r"|^this (article|story) has been sent to\b",
+    ),
+    text_rule(
+        "legal",
+        r"^\W*(copyright|\u00a9|\(c\)).{0,150}\ball rights reserved\b"
+        r"|\bfor your personal,? non-commercial use only\b",
+    ),
     text_rule("ad", r"^(advertisement|advert|sponsored( content)?|ad|ads by \w+)\s*$"),
     text_rule(
         "newsletter",
         r"^sign up (for|to) (our|the)\b.*\bnewsletter"
         r"|\bsubscribers agree to the\b"
         r"|^our (weekly|daily) newsletter\b"
+        r"|\bnewsletter\b.{0,80}\bdelivered (straight |directly )?to your inbox\b"
+        r"|\b\d+ issues for\b"
         r"|^(subscribe|sign up)( now| today)?[.!]?$",
     ),
     text_rule(

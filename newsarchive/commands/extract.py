@@ -24,7 +24,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy.commands import ScrapyCommand
@@ -121,43 +121,25 @@ class Command(ScrapyCommand):
         manifest = Path(opts.manifest)
         if not manifest.is_file():
             raise UsageError(f"no manifest at {manifest}")
-        loader = self.crawler_process.spider_loader
-        by_host: dict[str, type[SectionSpider]] = {}
-        for name in loader.list():
-            spidercls = loader.load(name)
-            if issubclass(spidercls, SectionSpider):
-                by_host[_host(spidercls.default_base_url)] = spidercls
-        forced = loader.load(opts.spider) if opts.spider else None
-        extractors: dict[tuple[type[SectionSpider], str], OfflineCrawler] = {}
+        reader = SavedPageReader(self.settings, self.crawler_process.spider_loader, opts.spider)
         reasons: Counter[str] = Counter()
         with manifest.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
-                row = self._one(line, number, manifest.parent, forced, by_host, extractors)
+                row = self._one(line, number, manifest.parent, reader)
                 reasons[row["reason"] or "article"] += 1
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-        for extractor in extractors.values():
-            extractor.close()
+        reader.close()
         summary = ", ".join(f"{reason}: {count}" for reason, count in reasons.most_common())
         print(f"newsarchive extract: {summary or 'no pages'}", file=sys.stderr)
 
-    def _one(
-        self,
-        line: str,
-        number: int,
-        folder: Path,
-        forced: type[SectionSpider] | None,
-        by_host: dict[str, type[SectionSpider]],
-        extractors: dict[tuple[type[SectionSpider], str], OfflineCrawler],
-    ) -> dict[str, Any]:
+    def _one(self, line: str, number: int, folder: Path, reader: SavedPageReader) -> dict[str, Any]:
         try:
             entry = json.loads(line)
             url, path = str(entry["url"]), Path(entry["path"])
         except (ValueError, KeyError, TypeError):
             return {"url": None, "line": number, "reason": "bad_manifest_line"}
-        if not url.startswith(("http://", "https://")):
-            return {"url": url, "reason": "bad_url"}
         try:
             raw = (folder / path).read_bytes()
             body = gzip.decompress(raw) if path.suffix == ".gz" else raw
@@ -165,15 +147,57 @@ class Command(ScrapyCommand):
             return {"url": url, "reason": "missing_file"}
         except (OSError, EOFError, gzip.BadGzipFile):
             return {"url": url, "reason": "unreadable_file"}
-        spidercls = forced or by_host.get(_host(url)) or GenericSpider
-        base = url.split("/", 3)
-        key = (spidercls, "/".join(base[:3]))
+        return reader.read(url, body)
+
+
+UNKNOWN_ORIGIN = "http://unknown.invalid"
+"""Where a page whose ``url`` is not an http(s) URL is read from (generic mode)."""
+
+
+class SavedPageReader:
+    """Reads saved pages as a crawl would: one ``OfflineCrawler`` per (spider, origin), the
+    spider whose site the URL is on (by host), else the generic profile."""
+
+    def __init__(self, settings: Any, spider_loader: Any, spider: str | None = None) -> None:
+        self.settings = settings
+        self.by_host: dict[str, type[SectionSpider]] = {}
+        for name in spider_loader.list():
+            spidercls = spider_loader.load(name)
+            if issubclass(spidercls, SectionSpider):
+                self.by_host[_host(spidercls.default_base_url)] = spidercls
+        self.forced = spider_loader.load(spider) if spider else None
+        self.extractors: dict[tuple[type[SectionSpider], str], OfflineCrawler] = {}
+
+    def read(self, url: str, body: bytes) -> dict[str, Any]:
+        """The page's output line (see the module docstring). A page whose ``url`` is not an
+        http(s) URL (a file name, an unknown source) is read in generic mode all the same,
+        and keeps its ``url`` as given."""
         try:
-            extractor = extractors.get(key)
-            if extractor is None:
-                assert self.settings is not None
-                extractor = extractors[key] = OfflineCrawler(self.settings, spidercls, key[1])
-            return extractor.extract(url, body)
+            extractor, address = self.extractor_for(url)
+            row = extractor.extract(address, body)
         except Exception as exc:  # a page our code cannot read: its line says so, the rest go on
             logger.error("Could not extract %s: %r", url, exc)
             return {"url": url, "reason": f"extract_error: {type(exc).__name__}"}
+        if address != url:
+            row["url"] = url
+            if row.get("canonical_url") == address:
+                row["canonical_url"] = None
+        return row
+
+    def extractor_for(self, url: str) -> tuple[OfflineCrawler, str]:
+        """The extractor that reads ``url``'s page, and the address it reads it at."""
+        address = url
+        if not url.startswith(("http://", "https://")):
+            address = f"{UNKNOWN_ORIGIN}/{quote(url, safe='')}"
+            spidercls: type[SectionSpider] = GenericSpider
+        else:
+            spidercls = self.forced or self.by_host.get(_host(url)) or GenericSpider
+        key = (spidercls, "/".join(address.split("/", 3)[:3]))
+        extractor = self.extractors.get(key)
+        if extractor is None:
+            extractor = self.extractors[key] = OfflineCrawler(self.settings, spidercls, key[1])
+        return extractor, address
+
+    def close(self) -> None:
+        for extractor in self.extractors.values():
+            extractor.close()

@@ -156,7 +156,8 @@ def parse_article(
         _first_text(overrides.get("title"))
         or _str(news.get("headline"))
         or _first_text(root.xpath("//h1"))
-        or index.meta("og:title")  # last: it often carries the site's name
+        or index.meta("og:title")  # late: it often carries the site's name
+        or _document_title(root, index.meta("og:site_name"))
     )
     authors = [t for t in map(element_text, overrides.get("authors", [])) if t]
     if not authors:
@@ -271,6 +272,26 @@ _CREDIT = re.compile(
     r"\s*:\s*[^:]{1,80}$",
     re.I,
 )
+
+
+_TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014:·-]\s+")
+
+
+def _document_title(root: Any, site_name: str | None) -> str | None:
+    """The ``<title>``, without the site's name after (or before) its last separator."""
+    title = _first_text(root.xpath("//head/title") or root.xpath("//title"))
+    if not title:
+        return None
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) > 1:
+        named = site_name and site_name.strip().lower()
+        if named and parts[-1].strip().lower() == named:
+            parts = parts[:-1]
+        elif named and parts[0].strip().lower() == named:
+            parts = parts[1:]
+        elif len(parts[-1]) < len(parts[0]) // 2 or len(parts[-1]) <= 30:
+            parts = parts[:-1]  # "Headline | Site": the short tail is the site
+    return " - ".join(p.strip() for p in parts) or title
 
 
 def _html_lang(root: Any) -> str | None:

@@ -39,6 +39,30 @@ def redirect(location: str) -> Page:
     return Page(301, b"", HTML, {"Location": location}, kind="redirect")
 
 
+def missing(html: str) -> Page:
+    """A 404 with the site's own "not found" page."""
+    return Page(404, html.encode("utf-8"), HTML, kind="missing")
+
+
+def article_route(
+    article: Any | None, path: str, base: str, render: Callable[[Any], str], etag_salt: str
+) -> Page | None:
+    """An article's page with its validators, or the redirect from another path of it to its
+    canonical one; None when there is no such article (the site's 404).
+
+    ``etag_salt`` names the site and seed in the ETag (``validators``), with the article's
+    ID and version after it.
+    """
+    if article is None:
+        return None
+    if path != article.path:
+        return redirect(base + article.path)
+    page = html_page(render(article), "article", article)
+    version = f"{etag_salt}:{article.id}:{article.version}"
+    page.headers.update(validators(version, article.last_changed))
+    return page
+
+
 def http_date(moment: datetime) -> str:
     """RFC 9110 date, as in Last-Modified: ``Wed, 25 Feb 2026 09:30:00 GMT``."""
     return format_datetime(moment.astimezone(UTC), usegmt=True)

@@ -7,7 +7,6 @@ modules (server, faults, CLI) load no site, and no import cycle can run through 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,22 +23,22 @@ class SiteKind:
     """A site folder as the shared machinery sees it."""
 
     name: str
-    build: Callable[[int, int, datetime | None], MirrorSite[Any]]
-    """(articles, seed, now) -> a deterministic site (``now`` None: this UTC hour)."""
+    site_class: type[MirrorSite[Any]]
     pages: SitePages
+    """What renders the site (``site_class.draw`` hands it to a new one)."""
 
 
 def site_kind(name: str) -> SiteKind:
     """The site folder called ``name`` (one of ``SITES``)."""
     if name == "moscowtimes":
         from newsarchive.mirror.moscowtimes import PAGES
-        from newsarchive.mirror.moscowtimes import build_moscowtimes_site as build
+        from newsarchive.mirror.moscowtimes import MoscowTimesSite as site_class
     elif name == "wordpress":
         from newsarchive.mirror.wordpress import PAGES
-        from newsarchive.mirror.wordpress import build_wordpress_site as build
+        from newsarchive.mirror.wordpress import WordPressSite as site_class
     else:
         raise ValueError(f"no mirrored site {name!r} (there are: {', '.join(SITES)})")
-    return SiteKind(name, build, PAGES)
+    return SiteKind(name, site_class, PAGES)
 
 
 def build_site(
@@ -47,4 +46,5 @@ def build_site(
 ) -> MirrorSite[Any]:
     """A deterministic mirror of ``site`` for (articles, seed, now); ``now`` defaults to this
     UTC hour."""
-    return site_kind(site).build(articles, seed, now)
+    kind = site_kind(site)
+    return kind.site_class.draw(articles, seed, now, kind.pages)

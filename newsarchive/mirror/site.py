@@ -11,13 +11,14 @@ modules that render it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from newsarchive.mirror.pages import Page, SitePages
-from newsarchive.mirror.text import TemplateText
+from newsarchive.mirror.text import ParagraphStyle, TemplateText, paragraph
 
 BASE = "@@BASE@@"
 """Placeholder for the server's base URL in stored HTML, replaced when a page is served."""
@@ -50,6 +51,33 @@ class Body:
     @property
     def paragraphs(self) -> list[str]:
         return [t for b in self.blocks for t in b.texts]
+
+
+@dataclass
+class Draft:
+    """The start of an article's body (``MirrorSite.draft``), for the site to go on with."""
+
+    rng: Random
+    gen: TemplateText
+    older: list[Any]
+    """The articles published before this one."""
+    links: tuple[str, ...]
+    sentences: list[list[str]]
+    """The paragraphs, each as its sentences."""
+    paragraphs: list[str] = field(init=False)
+    """The paragraphs as clean text (the site may still add to them)."""
+
+    def __post_init__(self) -> None:
+        self.paragraphs = [" ".join(sentences) for sentences in self.sentences]
+
+    def groups(self, largest: int) -> Iterator[tuple[list[str], bool]]:
+        """The paragraphs in runs of 1 to ``largest``, each with whether more follow (the
+        size of a run is drawn when it is asked for)."""
+        i = 0
+        while i < len(self.paragraphs):
+            group = self.paragraphs[i : i + self.rng.randint(1, largest)]
+            i += len(group)
+            yield group, i < len(self.paragraphs)
 
 
 class SiteArticle(Protocol):
@@ -103,21 +131,46 @@ class MirrorSite(Generic[ArticleT]):
 
     Serve it with ``MirrorServer(site)``: it renders its own pages (``resolve``) and
     classifies its own paths for fault plans (``page_class``), both through its
-    ``SitePages``. A subclass gives its sections, its slugs, how it draws a new article and
-    an article's body (``_draw_article``, ``_make_body``, ``_update_block``).
+    ``SitePages``. A subclass gives its constants, its slugs, how it draws an article
+    (``_new_article``) and its body (``_make_body``); ``draw`` builds a site.
     """
 
     language: ClassVar[str]
     SECTIONS: ClassVar[dict[str, tuple[str, int]]]
     """Section slug -> (label, relative weight)."""
+    OLDEST: ClassVar[datetime]
+    """The oldest articles are from after this."""
     FIRST_ID: ClassVar[int]
     """Article IDs count up from above this one."""
-    ADVANCE_STREAM: ClassVar[str]
-    """Names the random stream of ``advance()`` (beside the site seed and the advance count)."""
-    ADVANCE_ID_STEP: ClassVar[tuple[int, int]]
-    """Range of the ID gap before each article ``advance()`` publishes."""
+    ID_STEPS: ClassVar[tuple[tuple[int, int], tuple[int, int]]]
+    """Ranges of the ID gap before each article: when the site is drawn, in ``advance()``."""
+    STREAM_PREFIX: ClassVar[str] = ""
+    """Before the names of the site's random streams (``_random``), so that two sites of one
+    seed draw apart."""
     TEXT: ClassVar[type[TemplateText]]
-    """The site's prose generator (the paragraphs ``advance()`` appends)."""
+    """The site's prose generator."""
+    PARAGRAPHS: ClassVar[ParagraphStyle]
+    PARAGRAPHS_KIND: ClassVar[str]
+    """The ``Block.kind`` of paragraphs of body text."""
+
+    @classmethod
+    def draw(cls, articles: int, seed: int, now: datetime | None, pages: SitePages) -> Self:
+        """A deterministic site of ``articles`` for (seed, now), rendered by ``pages``;
+        ``now`` defaults to this UTC hour.
+
+        Metadata is drawn now, from one stream: sections, publication times, then the
+        articles in order; bodies later, each from its own stream (``draft``).
+        """
+        site = cls(seed, site_clock(now), [], pages)
+        rng = site._random("site")
+        sections = assign_sections(rng, cls.SECTIONS, articles)
+        dates = sorted(site._publication_dates(rng, articles))
+        made, next_id = [], cls.FIRST_ID
+        for section, published in zip(sections, dates, strict=True):
+            next_id += rng.randint(*cls.ID_STEPS[0])
+            made.append(site._new_article(rng, next_id, section, published))
+        site._add(made)
+        return site
 
     def __init__(self, seed: int, now: datetime, articles: list[ArticleT], pages: SitePages):
         self.seed = seed
@@ -181,12 +234,38 @@ class MirrorSite(Generic[ArticleT]):
             return body
 
     def _make_body(self, article: ArticleT) -> Body:
-        """Draw the article's body from its own seeded generator."""
+        """Draw the article's body from its own seeded generator (``draft`` starts it)."""
         raise NotImplementedError
+
+    def render_inline(self, text: str, rng: Random, links: tuple[str, ...] = ()) -> str:
+        """Clean text as the site's inline HTML; ``links``: hrefs it may carry."""
+        raise NotImplementedError
+
+    def paragraph_html(self, text: str, rng: Random, links: tuple[str, ...]) -> str:
+        """One paragraph of body text as the site's HTML."""
+        return paragraph(self.render_inline(text, rng, links), rng, self.PARAGRAPHS)
 
     def _update_block(self, article: ArticleT) -> Block:
         """The paragraphs ``advance()`` appended, rendered deterministically."""
-        raise NotImplementedError
+        rng = self._random("update", article.id, len(article.updates))
+        html = "\n".join(self.paragraph_html(t, rng, ()) for t in article.updates)
+        return Block(self.PARAGRAPHS_KIND, html, list(article.updates))
+
+    def _random(self, name: str, *keys: object) -> Random:
+        """The random stream ``name`` of this site and seed (and ``keys``)."""
+        return Random(":".join([str(self.seed), self.STREAM_PREFIX + name, *map(str, keys)]))
+
+    def draft(self, article: ArticleT, count: tuple[int, int], external: tuple[str, ...]) -> Draft:
+        """The start of an article's body, drawn from its own stream: the links its
+        paragraphs may carry (up to three older articles, two of ``external``), then between
+        ``count[0]`` and ``count[1]`` paragraphs."""
+        rng = self._random("body", article.id)
+        gen = self.TEXT(rng, article.published.year)
+        older = self.older_than(article)
+        links = tuple(BASE + o.path for o in rng.sample(older, min(3, len(older))))
+        links += tuple(rng.sample(external, 2))
+        sentences = [gen.paragraph() for _ in range(rng.randint(*count))]
+        return Draft(rng, gen, older, links, sentences)
 
     def first_sentence(self, article: ArticleT) -> str:
         return self.body(article).first_sentence
@@ -226,8 +305,7 @@ class MirrorSite(Generic[ArticleT]):
         """
         with self.lock:
             self.advances += 1
-            stream = f"{self.seed}:{self.ADVANCE_STREAM}:{self.advances}"
-            rng = Random(stream if seed is None else seed)
+            rng = self._random("advance", self.advances) if seed is None else Random(seed)
             start, self.now = self.now, self.now + timedelta(hours=hours)
             span = (self.now - start).total_seconds()
             next_id = max(self.articles, default=self.FIRST_ID) + 1
@@ -235,8 +313,9 @@ class MirrorSite(Generic[ArticleT]):
             for _ in range(new_articles):
                 published = start + timedelta(seconds=rng.uniform(1, max(span, 2)))
                 published = min(published.replace(microsecond=0), self.now)
-                next_id += rng.randint(*self.ADVANCE_ID_STEP)
-                fresh.append(self._draw_article(rng, next_id, published))
+                next_id += rng.randint(*self.ID_STEPS[1])
+                section = pick_weighted(rng, self.SECTIONS)
+                fresh.append(self._new_article(rng, next_id, section, published))
             since = self.now - timedelta(days=2)
             recent = [a for a in self.newest if since <= a.published < start and self._updatable(a)]
             updated = rng.sample(recent, min(updated_articles, len(recent)))
@@ -255,8 +334,14 @@ class MirrorSite(Generic[ArticleT]):
                 "updated": [a.id for a in updated],
             }
 
-    def _draw_article(self, rng: Random, article_id: int, published: datetime) -> ArticleT:
-        """A new article's metadata, drawn from ``rng`` (its section first)."""
+    def _publication_dates(self, rng: Random, count: int) -> list[datetime]:
+        """When the articles of a new site were published (unsorted)."""
+        return publication_dates(rng, count, self.now, self.OLDEST)
+
+    def _new_article(
+        self, rng: Random, article_id: int, section: str, published: datetime
+    ) -> ArticleT:
+        """A new article's metadata, drawn from ``rng`` (with a title no other has)."""
         raise NotImplementedError
 
     def _updatable(self, article: ArticleT) -> bool:

@@ -74,6 +74,19 @@ class TemplateText:
     def _slot(self, name: str) -> str:
         raise NotImplementedError(name)
 
+    def person(self) -> str:
+        """A full name, as the site's people are named."""
+        raise NotImplementedError
+
+    def people(self, count: int) -> list[str]:
+        """``count`` different names, in the order they come up (a site's staff)."""
+        names: list[str] = []
+        while len(names) < count:
+            name = self.person()
+            if name not in names:
+                names.append(name)
+        return names
+
     def fill(self, template: str) -> str:
         """Fill every ``{slot}`` of a template; capitalise the first letter."""
         text = self._fill(template)
@@ -177,6 +190,29 @@ def inline_html(
     for _ in range(rng.choice((0, 0, 0, 1, 2)) if quirks and n > 1 else 0):
         seps[rng.randrange(n - 1)] = rng.choice((style.line_break, "  "))
     return join_with_inline_tags(parts, seps, rng, links)
+
+
+@dataclass(frozen=True)
+class ParagraphStyle:
+    """The shapes a site's editors leave a ``<p>`` in (see ``paragraph``)."""
+
+    shapes: tuple[tuple[float, str], ...]
+    """(cumulative share, template with ``{}`` for the inline HTML); else plain ``<p>{}</p>``."""
+    empty_rate: float
+    """Share of paragraphs followed by an empty one."""
+    empty: str
+    """That empty paragraph, as the site's markup has it."""
+
+
+def paragraph(inline: str, rng: Random, style: ParagraphStyle) -> str:
+    """One ``<p>`` around inline HTML, in one of the style's shapes, maybe followed by an
+    empty one."""
+    roll = rng.random()
+    template = next((shape for share, shape in style.shapes if roll < share), "<p>{}</p>")
+    html = template.format(inline)
+    if rng.random() < style.empty_rate:
+        html += style.empty
+    return html
 
 
 def join_with_inline_tags(

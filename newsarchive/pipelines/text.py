@@ -24,7 +24,9 @@ class TextCleaningPipeline(ArticlePipeline):
     """Decode entities, NFC-normalise, drop invisible characters, collapse whitespace.
 
     ``body`` is cleaned paragraph by paragraph so the blank lines between them survive.
-    Counts ``newsarchive/text/fields_changed``.
+    A first paragraph that is the headline again (extractors that take the page's ``h1``
+    with the text) is dropped. Counts ``newsarchive/text/fields_changed`` and
+    ``newsarchive/text/title_in_body``.
     """
 
     stats_prefix = "newsarchive/text"
@@ -44,7 +46,12 @@ class TextCleaningPipeline(ArticlePipeline):
             changed += before != after
             adapter[name] = after
         before_body = adapter.get("body")
-        adapter["body"] = join_paragraphs(clean_paragraphs(split_paragraphs(before_body)))
+        paragraphs = clean_paragraphs(split_paragraphs(before_body))
+        title = adapter.get("title")
+        if paragraphs and title and paragraphs[0].casefold() == title.casefold():
+            paragraphs = paragraphs[1:]
+            self.inc("title_in_body")
+        adapter["body"] = join_paragraphs(paragraphs)
         changed += before_body != adapter["body"]
         if adapter.get("language"):
             adapter["language"] = adapter["language"].lower()

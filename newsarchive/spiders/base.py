@@ -80,6 +80,9 @@ class SectionSpider(scrapy.Spider):
     page_step: ClassVar[int] = 18
     feeds: ClassVar[tuple[str, ...]] = ()
     """The site's RSS feed names (``feed_url`` turns one into a URL)."""
+    lenient: bool = False
+    """Read what a page has even when it looks cut short (``scrapy extract``: a saved page
+    is all there is; a crawl fetches a cut page again instead)."""
     skip_reasons: ClassVar[frozenset[str]] = frozenset()
     """Reasons ``parse_article_page`` may give for a page that is fine but no article (a
     section page a sitemap lists): counted skips, not failures to retry."""
@@ -399,14 +402,15 @@ class SectionSpider(scrapy.Spider):
         html = self.as_text(response)
         if html is None or not html.text.strip():
             return "empty_or_binary_page"
-        if looks_truncated(html.text):
-            return "truncated_page"
+        truncated = looks_truncated(html.text)
+        if truncated and not self.lenient:
+            return "truncated_page"  # a crawl fetches it again later
         page = self.parse_article_page(html, section)
         if page is None:
             return "not_an_article"
         if isinstance(page, str):
             return page
-        for problem in page.problems:
+        for problem in [*page.problems, *(["truncated_page"] if truncated else [])]:
             self.crawler.stats.inc_value(f"newsarchive/extract/{problem}")
         fields = dict(page.fields)
         hint = fields.pop("section_hint", None)

@@ -40,7 +40,7 @@ GENERIC_LAYOUT = PageLayout(
     "div.article-content, div.article__content, div.story-body, div.post-content, article, main",
 )
 WHOLE_PAGE = PageLayout(body="body")
-MIN_WORDS_WITHOUT_MARKUP = 80
+MIN_WORDS_WITHOUT_MARKUP = 40
 """Words a page with no sign of being an article needs before it is read as one."""
 NOT_AN_ARTICLE_PAGE = "not_an_article_page"
 _FEED_LINKS = css_xpath(
@@ -87,9 +87,6 @@ class GenericSpider(ProfileSpider):
             kwargs.setdefault("base_url", f"{parts.scheme}://{parts.netloc}")
         super().__init__(*args, **kwargs)
         self.site = site_of(self.base_url)
-        self.lenient = False
-        """Read a page with no article markup as an article if it has the text of one
-        (``scrapy extract``: the pages it is given are meant to be articles)."""
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """robots.txt (for its sitemaps) and the home page (for its feeds)."""
@@ -147,6 +144,8 @@ class GenericSpider(ProfileSpider):
         profile has no body selector to trust), our cleaning after it."""
         page = super().parse_article_page(response, section)
         marked = not (isinstance(page, ArticlePage) and "no_article_markup" in page.problems)
+        # lenient (scrapy extract): a page with no article markup is read as an article if
+        # it has the text of one, since the pages it is given are meant to be articles
         if not marked and not self.lenient:
             return NOT_AN_ARTICLE_PAGE
         body = trafilatura_body(response.text, response.url)
@@ -166,17 +165,27 @@ class GenericSpider(ProfileSpider):
         return page
 
 
+FULL_EXTRACTION_BELOW = 100
+"""Words under which trafilatura's fast extraction is done again in full (with its fallback
+extractors): on pages whose text is not in the markup it expects, ``fast`` finds a
+paragraph or two of a long article."""
+
+
 def trafilatura_body(html: str, url: str) -> etree._Element | None:
     """The main text as trafilatura extracts it, as HTML (paragraphs, headings, lists,
-    quotes kept apart), parsed: None when it finds none. Imported here: only a site with no
-    profile needs it."""
+    quotes kept apart), parsed: None when it finds none. Fast mode first, the full one when
+    that finds little. Imported here: only a site with no profile needs it."""
     import trafilatura
 
-    extracted = trafilatura.extract(
-        html, url=url, output_format="html", fast=True, include_comments=False
-    )
-    if not extracted:
-        return None
-    root = parse_html(extracted)
-    body = next(root.iter("body"), None)
+    body = None
+    for fast in (True, False):
+        extracted = trafilatura.extract(
+            html, url=url, output_format="html", fast=fast, include_comments=False
+        )
+        root = parse_html(extracted) if extracted else None
+        found = next(root.iter("body"), None) if root is not None else None
+        if found is not None:
+            body = found
+            if len(" ".join(found.itertext()).split()) >= FULL_EXTRACTION_BELOW:
+                break
     return detached_root(body, content_only=True) if body is not None else None

@@ -18,20 +18,13 @@ Routes (all GET/HEAD; everything else is a 404 page):
 from __future__ import annotations
 
 import re
+from functools import partial
 
+from newsarchive.mirror import pages
 from newsarchive.mirror.moscowtimes import templates as t
 from newsarchive.mirror.moscowtimes.boilerplate import boilerplate_lines
 from newsarchive.mirror.moscowtimes.site import SECTIONS, MoscowTimesSite
 from newsarchive.mirror.moscowtimes.text import slugify
-from newsarchive.mirror.pages import (
-    HTML,
-    TEXT,
-    Page,
-    SitePages,
-    html_page,
-    redirect,
-    validators,
-)
 
 RSS = "application/rss+xml; charset=utf-8"
 XML = "application/xml; charset=utf-8"
@@ -57,35 +50,29 @@ def page_class(path: str) -> str | None:
     return None
 
 
-def not_found(base: str) -> Page:
-    return Page(404, t.not_found(base).encode("utf-8"), HTML, kind="missing")
+def not_found(base: str) -> pages.Page:
+    return pages.missing(t.not_found(base))
 
 
-def resolve(site: MoscowTimesSite, base: str, path: str) -> Page:
+def resolve(site: MoscowTimesSite, base: str, path: str) -> pages.Page:
     """Render the page at ``path`` (no query string) for a server at ``base``."""
     with site.lock:
         return _resolve(site, base, path)
 
 
-def _resolve(site: MoscowTimesSite, base: str, path: str) -> Page:
+def _resolve(site: MoscowTimesSite, base: str, path: str) -> pages.Page:
     if len(path) > 1 and path.endswith("/"):
-        return redirect(base + path.rstrip("/"))
+        return pages.redirect(base + path.rstrip("/"))
     if path == "/robots.txt":
-        return Page(200, t.robots(base).encode(), TEXT, kind="robots")
+        return pages.Page(200, t.robots(base).encode(), pages.TEXT, kind="robots")
     if m := ARTICLE_PATH.fullmatch(path):
-        article = site.get(int(m.group(5)))
-        if article is None:
-            return not_found(base)
-        if path != article.path:
-            return redirect(base + article.path)
-        page = html_page(t.article_page(site, base, article), "article", article)
-        version = f"{site.seed}:{article.id}:{article.version}"
-        page.headers.update(validators(version, article.last_changed))
-        return page
+        render = partial(t.article_page, site, base)
+        page = pages.article_route(site.get(int(m.group(5))), path, base, render, str(site.seed))
+        return not_found(base) if page is None else page
     if path.startswith("/rss/"):
         feed = path.removeprefix("/rss/")
         if feed == "all" or feed in t.RSS_FEEDS:
-            return Page(200, t.rss(site, base, feed).encode(), RSS, kind="feed")
+            return pages.Page(200, t.rss(site, base, feed).encode(), RSS, kind="feed")
         return not_found(base)
     if path.startswith("/sitemap/"):
         return _sitemap(site, base, path)
@@ -96,7 +83,7 @@ def _resolve(site: MoscowTimesSite, base: str, path: str) -> Page:
         if m.group(2) is not None:
             offset = int(m.group(2))
             chunk = articles[offset : offset + t.TAG_PAGE_SIZE]
-            return html_page(t.fragment(site, base, chunk), "fragment")
+            return pages.html_page(t.fragment(site, base, chunk), "fragment")
         label = next(tag for tag in articles[0].tags if slugify(tag) == m.group(1))
         page = t.listing_page(
             site,
@@ -108,7 +95,7 @@ def _resolve(site: MoscowTimesSite, base: str, path: str) -> Page:
             exclude="",
             title=label,
         )
-        return html_page(page, "listing")
+        return pages.html_page(page, "listing")
     if m := AUTHOR_PATH.fullmatch(path):
         articles = site.by_author.get(m.group(1))
         if not articles:
@@ -124,30 +111,30 @@ def _resolve(site: MoscowTimesSite, base: str, path: str) -> Page:
             exclude="",
             title=name,
         )
-        return html_page(page, "listing")
+        return pages.html_page(page, "listing")
     if path == "/in-depth":
-        return redirect(f"{base}/features")
+        return pages.redirect(f"{base}/features")
     if (m := SECTION_PATH.fullmatch(path)) and m.group(1) in SECTIONS:
         section = m.group(1)
         if m.group(2) is None:
-            return html_page(t.section_page(site, base, section), "section")
+            return pages.html_page(t.section_page(site, base, section), "section")
         offset = int(m.group(2))
         chunk = site.by_section[section][offset : offset + t.PAGE_SIZE]
-        return html_page(t.fragment(site, base, chunk), "fragment")
+        return pages.html_page(t.fragment(site, base, chunk), "fragment")
     return not_found(base)
 
 
-def _sitemap(site: MoscowTimesSite, base: str, path: str) -> Page:
+def _sitemap(site: MoscowTimesSite, base: str, path: str) -> pages.Page:
     if path == "/sitemap/sitemap.xml":
-        return Page(200, t.sitemap_index(site, base).encode(), XML, kind="sitemap")
+        return pages.Page(200, t.sitemap_index(site, base).encode(), XML, kind="sitemap")
     if path == "/sitemap/newsmap.xml":
-        return Page(200, t.newsmap(site, base).encode(), XML, kind="sitemap")
+        return pages.Page(200, t.newsmap(site, base).encode(), XML, kind="sitemap")
     if m := SITEMAP_MONTH.fullmatch(path):
         xml = t.sitemap_month(site, base, int(m.group(1)), int(m.group(2)))
         if xml is not None:
-            return Page(200, xml.encode(), XML, kind="sitemap")
+            return pages.Page(200, xml.encode(), XML, kind="sitemap")
     return not_found(base)
 
 
-PAGES = SitePages(resolve, page_class, boilerplate_lines)
+PAGES = pages.SitePages(resolve, page_class, boilerplate_lines)
 """The render side ``MoscowTimesSite`` is handed (see ``newsarchive.mirror.moscowtimes``)."""

@@ -14,25 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
 
-from newsarchive.mirror.moscowtimes.text import (
-    CITIES,
-    SENTENCES,
-    TextGen,
-    render_inline,
-    slugify,
-)
+from newsarchive.mirror.moscowtimes.text import CITIES, SENTENCES, TextGen, render_inline, slugify
 from newsarchive.mirror.pages import SitePages
-from newsarchive.mirror.site import (
-    BASE,
-    Block,
-    Body,
-    MirrorSite,
-    assign_sections,
-    pick_weighted,
-    publication_dates,
-    site_clock,
-)
-from newsarchive.mirror.text import clean_text, escape
+from newsarchive.mirror.site import BASE, Block, Body, MirrorSite
+from newsarchive.mirror.text import ParagraphStyle, clean_text, escape
 
 SECTIONS: dict[str, tuple[str, int]] = {
     # slug: (label, relative weight)
@@ -69,6 +54,16 @@ OLDEST = datetime(2012, 1, 1, tzinfo=UTC)
 MSK_WINTER_TIME = datetime(2014, 10, 25, 22, 0, tzinfo=UTC)
 """Moscow used UTC+4 from March 2011 until this instant, UTC+3 since."""
 NON_ASCII_SENTENCES = tuple(s for s in SENTENCES if not s.isascii())
+
+PARAGRAPHS = ParagraphStyle(
+    shapes=(
+        (0.1, "<p>\n  {}\n</p>"),
+        (0.15, '<p dir="ltr"><span style="font-weight: 400;">{}</span></p>'),
+    ),
+    empty_rate=0.05,
+    empty="<p>&nbsp;</p>",
+)
+"""The shapes CMS editors leave a ``<p>`` in (pasted from Google Docs: the span)."""
 
 
 def moscow_offset(moment: datetime) -> int:
@@ -144,10 +139,12 @@ class MoscowTimesSite(MirrorSite[Article]):
 
     language = "en"
     SECTIONS = SECTIONS
+    OLDEST = OLDEST
     FIRST_ID = 39_999
-    ADVANCE_STREAM = "advance"
-    ADVANCE_ID_STEP = (1, 6)
+    ID_STEPS = ((1, 7), (1, 6))
     TEXT = TextGen
+    PARAGRAPHS = PARAGRAPHS
+    PARAGRAPHS_KIND = "html"
 
     def __init__(self, seed: int, now: datetime, articles: list[Article], pages: SitePages):
         self.author_pool = _author_pool(seed)
@@ -159,28 +156,23 @@ class MoscowTimesSite(MirrorSite[Article]):
     def author_slug(self, author: str) -> str:
         return slugify(author)
 
-    def _make_body(self, article: Article) -> Body:
-        return _make_body(self.seed, article, self)
+    def render_inline(self, text: str, rng: Random, links: tuple[str, ...] = ()) -> str:
+        return render_inline(text, rng, links=links)
 
-    def _update_block(self, article: Article) -> Block:
-        return _update_block(self.seed, article)
-
-    def _draw_article(self, rng: Random, article_id: int, published: datetime) -> Article:
-        section = pick_weighted(rng, SECTIONS)
+    def _new_article(
+        self, rng: Random, article_id: int, section: str, published: datetime
+    ) -> Article:
         return _make_article(rng, article_id, section, published, self._titles, self.author_pool)
+
+    def _make_body(self, article: Article) -> Body:
+        return _make_body(self, article)
 
 
 # --- generation ----------------------------------------------------------------------------
 
 
 def _author_pool(seed: int) -> list[str]:
-    gen = TextGen(Random(f"{seed}:authors"))
-    pool: list[str] = []
-    while len(pool) < 40:
-        name = gen.person()
-        if name not in pool:
-            pool.append(name)
-    return pool
+    return TextGen(Random(f"{seed}:authors")).people(40)
 
 
 def _make_article(
@@ -240,36 +232,6 @@ def _make_article(
         offset=offset,
         layout=rng.getrandbits(32),
     )
-
-
-def draw_site(articles: int, seed: int, now: datetime | None, pages: SitePages) -> MoscowTimesSite:
-    """A deterministic site for (articles, seed, now), rendered by ``pages``."""
-    now = site_clock(now)
-    rng = Random(f"{seed}:site")
-    sections = assign_sections(rng, SECTIONS, articles)
-    dates = sorted(publication_dates(rng, articles, now, OLDEST))
-    titles: set[str] = set()
-    pool = _author_pool(seed)
-    made, next_id = [], MoscowTimesSite.FIRST_ID
-    for section, published in zip(sections, dates, strict=True):
-        next_id += rng.randint(1, 7)
-        made.append(_make_article(rng, next_id, section, published, titles, pool))
-    return MoscowTimesSite(seed, now, made, pages)
-
-
-def _paragraph_html(text: str, rng: Random, links: tuple[str, ...]) -> str:
-    """One ``<p>``, in one of the shapes CMS editors leave behind."""
-    inline = render_inline(text, rng, links=links)
-    roll = rng.random()
-    if roll < 0.1:
-        html = f"<p>\n  {inline}\n</p>"
-    elif roll < 0.15:
-        html = f'<p dir="ltr"><span style="font-weight: 400;">{inline}</span></p>'
-    else:
-        html = f"<p>{inline}</p>"
-    if rng.random() < 0.05:
-        html += "<p>&nbsp;</p>"
-    return html
 
 
 def _excerpt_link(rng: Random, other: Article) -> str:
@@ -352,27 +314,19 @@ def _embed(rng: Random, gen: TextGen) -> str:
     )
 
 
-def _make_body(seed: int, a: Article, site: MoscowTimesSite) -> Body:
+def _make_body(site: MoscowTimesSite, a: Article) -> Body:
     """Draw the article's blocks from its own seeded generator."""
-    rng = Random(f"{seed}:body:{a.id}")
-    gen = TextGen(rng, a.published.year)
-    older = site.older_than(a)
-    links = tuple(BASE + o.path for o in rng.sample(older, min(3, len(older))))
-    links += tuple(rng.sample(EXTERNAL_LINKS, 2))
-    drafts = [gen.paragraph() for _ in range(rng.randint(3, 12))]
-    paragraphs = [" ".join(sentences) for sentences in drafts]
+    draft = site.draft(a, (3, 12), EXTERNAL_LINKS)
+    rng, gen, older, paragraphs = draft.rng, draft.gen, draft.older, draft.paragraphs
     if all(p.isascii() for p in paragraphs):
         # Every article carries non-ASCII text, so that a wrong decoding shows.
         i = rng.randrange(len(paragraphs))
         paragraphs[i] += " " + gen.fill(rng.choice(NON_ASCII_SENTENCES))
     blocks: list[Block] = []
-    i = 0
-    while i < len(paragraphs):
-        group = paragraphs[i : i + rng.randint(1, 4)]
-        i += len(group)
-        html = "\n".join(_paragraph_html(t, rng, links) for t in group)
+    for group, more in draft.groups(4):
+        html = "\n".join(site.paragraph_html(t, rng, draft.links) for t in group)
         blocks.append(Block("html", html, list(group)))
-        if i < len(paragraphs) and (extra := _extra_block(rng, gen, a, older)):
+        if more and (extra := _extra_block(rng, gen, a, older)):
             blocks.append(extra)
     if a.is_old and older:
         also = _also_see(rng, rng.choice(older))
@@ -381,11 +335,4 @@ def _make_body(seed: int, a: Article, site: MoscowTimesSite) -> Body:
         else:
             blocks.append(Block("html", also))
     assert all(clean_text(t) == t for t in paragraphs)
-    return Body(blocks, drafts[0][0])
-
-
-def _update_block(seed: int, a: Article) -> Block:
-    """The paragraphs appended by ``advance()``, rendered deterministically."""
-    rng = Random(f"{seed}:update:{a.id}:{len(a.updates)}")
-    html = "\n".join(_paragraph_html(t, rng, ()) for t in a.updates)
-    return Block("html", html, list(a.updates))
+    return Body(blocks, draft.sentences[0][0])

@@ -13,7 +13,7 @@ Modules, each importing only those above it:
 
 - ``text``: seeded German prose and its WordPress HTML rendering
 - ``content``: what plugins and editors put inside ``post_content`` besides prose
-- ``site``: posts (``WordPressSite``), drawn by ``draw_site``
+- ``site``: posts (``WordPressSite``)
 - ``boilerplate``: plugin furniture with real German wording
 - ``templates``: HTML/XML of every page kind
 - ``routes``: path -> page, ``page_class``, and ``PAGES``, the render side the site is handed
@@ -22,14 +22,15 @@ Modules, each importing only those above it:
 from datetime import datetime
 
 from newsarchive.mirror.wordpress.routes import PAGES
-from newsarchive.mirror.wordpress.site import WordPressSite, draw_site
+from newsarchive.mirror.wordpress.site import WordPressSite
 
 
 def build_wordpress_site(
     articles: int = 300, seed: int = 1, now: datetime | None = None
 ) -> WordPressSite:
-    """A deterministic site for (articles, seed, now); ``now`` defaults to this UTC hour."""
-    return draw_site(articles, seed, now, PAGES)
+    """A deterministic site for (articles, seed, now); ``now`` defaults to this UTC hour.
+    (``newsarchive.mirror.build_site(..., site="wordpress")`` is the same.)"""
+    return WordPressSite.draw(articles, seed, now, PAGES)
 
 
 __all__ = ["PAGES", "WordPressSite", "build_wordpress_site"]

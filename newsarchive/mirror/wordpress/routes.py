@@ -23,16 +23,9 @@ the home page.
 from __future__ import annotations
 
 import re
+from functools import partial
 
-from newsarchive.mirror.pages import (
-    HTML,
-    TEXT,
-    Page,
-    SitePages,
-    html_page,
-    redirect,
-    validators,
-)
+from newsarchive.mirror import pages
 from newsarchive.mirror.wordpress import templates as t
 from newsarchive.mirror.wordpress.boilerplate import boilerplate_lines
 from newsarchive.mirror.wordpress.site import CATEGORIES, Article, WordPressSite
@@ -61,11 +54,11 @@ def page_class(path: str) -> str | None:
     return None
 
 
-def not_found(site: WordPressSite, base: str) -> Page:
-    return Page(404, t.not_found(site, base).encode("utf-8"), HTML, kind="missing")
+def not_found(site: WordPressSite, base: str) -> pages.Page:
+    return pages.missing(t.not_found(site, base))
 
 
-def resolve(site: WordPressSite, base: str, path: str) -> Page:
+def resolve(site: WordPressSite, base: str, path: str) -> pages.Page:
     """Render the page at ``path`` (no query string) for a server at ``base``."""
     with site.lock:
         page = _resolve(site, base, path)
@@ -75,27 +68,21 @@ def resolve(site: WordPressSite, base: str, path: str) -> Page:
             and "." not in path.rsplit("/", 1)[-1]
             and _resolve(site, base, path + "/").status == 200
         ):
-            return redirect(f"{base}{path}/")
+            return pages.redirect(f"{base}{path}/")
         return page
 
 
-def _resolve(site: WordPressSite, base: str, path: str) -> Page:
+def _resolve(site: WordPressSite, base: str, path: str) -> pages.Page:
     if path == "/robots.txt":
-        return Page(200, t.robots(base).encode(), TEXT, kind="robots")
+        return pages.Page(200, t.robots(base).encode(), pages.TEXT, kind="robots")
     if m := ARTICLE_PATH.fullmatch(path):
-        article = site.get(int(m.group(1)))
-        if article is None:
-            return not_found(site, base)
-        if path != article.path:
-            return redirect(base + article.path)
-        page = html_page(t.article_page(site, base, article), "article", article)
-        version = f"wp:{site.seed}:{article.id}:{article.version}"
-        page.headers.update(validators(version, article.last_changed))
-        return page
+        render = partial(t.article_page, site, base)
+        page = pages.article_route(site.get(int(m.group(1))), path, base, render, f"wp:{site.seed}")
+        return not_found(site, base) if page is None else page
     if path == "/feed/":
         return _feed(t.rss(site, base, site.newest, f"{base}/feed/", site.name))
     if path == "/feed/atom/":
-        return Page(200, t.atom(site, base, site.newest).encode(), ATOM, kind="feed")
+        return pages.Page(200, t.atom(site, base, site.newest).encode(), ATOM, kind="feed")
     if m := TERM_FEED.fullmatch(path):
         taxonomy, slug = m.groups()
         articles = site.by_section.get(slug) if taxonomy == "kategorie" else site.by_tag.get(slug)
@@ -109,12 +96,12 @@ def _resolve(site: WordPressSite, base: str, path: str) -> Page:
     if path == "/" or (m := HOME_PAGE.fullmatch(path)):
         number = 1 if path == "/" else int(m.group(1))
         if path == "/page/1/":
-            return redirect(f"{base}/")
+            return pages.redirect(f"{base}/")
         return _listing(site, base, f"{base}/", site.newest, number, "home blog", site.name)
     if m := ARCHIVE_PATH.fullmatch(path):
         taxonomy, slug, number = m.group(1), m.group(2), int(m.group(3) or 1)
         if m.group(3) == "1":
-            return redirect(f"{base}/{taxonomy}/{slug}/")
+            return pages.redirect(f"{base}/{taxonomy}/{slug}/")
         if taxonomy == "kategorie":
             articles = site.by_section.get(slug) or []
             body_class = f"archive category category-{slug}"
@@ -152,10 +139,10 @@ def _listing(
     body_class: str,
     heading: str,
     feed: str | None = None,
-) -> Page:
+) -> pages.Page:
     if number < 1 or number > t.page_count(articles):
         return not_found(site, base)
-    return html_page(
+    return pages.html_page(
         t.listing_page(
             site,
             base,
@@ -170,16 +157,18 @@ def _listing(
     )
 
 
-def _feed(xml: str) -> Page:
-    return Page(200, xml.encode("utf-8"), RSS, kind="feed")
+def _feed(xml: str) -> pages.Page:
+    return pages.Page(200, xml.encode("utf-8"), RSS, kind="feed")
 
 
-def _sitemap(site: WordPressSite, base: str, path: str) -> Page:
-    def xml(text: str) -> Page:
-        return Page(200, text.encode("utf-8"), XML, {"X-Robots-Tag": "noindex, follow"}, "sitemap")
+def _sitemap(site: WordPressSite, base: str, path: str) -> pages.Page:
+    def xml(text: str) -> pages.Page:
+        return pages.Page(
+            200, text.encode("utf-8"), XML, {"X-Robots-Tag": "noindex, follow"}, "sitemap"
+        )
 
     if path == "/sitemap.xml":
-        return redirect(f"{base}/sitemap_index.xml")
+        return pages.redirect(f"{base}/sitemap_index.xml")
     if path == "/sitemap_index.xml":
         return xml(t.sitemap_index(site, base))
     if m := POST_SITEMAP.fullmatch(path):
@@ -194,5 +183,5 @@ def _sitemap(site: WordPressSite, base: str, path: str) -> Page:
     return not_found(site, base)
 
 
-PAGES = SitePages(resolve, page_class, boilerplate_lines)
+PAGES = pages.SitePages(resolve, page_class, boilerplate_lines)
 """The render side ``WordPressSite`` is handed (see ``newsarchive.mirror.wordpress``)."""

@@ -24,17 +24,8 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 from newsarchive.mirror.pages import SitePages
-from newsarchive.mirror.site import (
-    BASE,
-    Block,
-    Body,
-    MirrorSite,
-    assign_sections,
-    pick_weighted,
-    publication_dates,
-    site_clock,
-)
-from newsarchive.mirror.text import clean_text, escape
+from newsarchive.mirror.site import BASE, Block, Body, MirrorSite
+from newsarchive.mirror.text import ParagraphStyle, clean_text, escape
 from newsarchive.mirror.wordpress.content import INLINE_RELATED, content_blocker
 from newsarchive.mirror.wordpress.text import TextGen, render_inline, slugify
 
@@ -68,6 +59,12 @@ EXTERNAL_LINKS = (
 )
 OLDEST = datetime(2014, 3, 1, tzinfo=UTC)
 FIRST_ID = 11_800
+PARAGRAPHS = ParagraphStyle(
+    shapes=((0.08, "<p>\n{}\n</p>"), (0.12, '<p style="text-align: justify;">{}</p>')),
+    empty_rate=0.04,
+    empty="\n<p>&nbsp;</p>",
+)
+"""The shapes editors leave a ``<p>`` in (the classic editor's justified text)."""
 POSTS_PER_SITEMAP = 1000
 
 
@@ -175,37 +172,52 @@ class WordPressSite(MirrorSite[Article]):
     name = SITE_NAME
     language = "de"
     SECTIONS = CATEGORIES
+    OLDEST = OLDEST
     FIRST_ID = FIRST_ID
-    ADVANCE_STREAM = "wp-advance"
-    ADVANCE_ID_STEP = (2, 9)
+    ID_STEPS = ((2, 12), (2, 9))  # attachments and revisions take IDs too
+    STREAM_PREFIX = "wp-"
     TEXT = TextGen
+    PARAGRAPHS = PARAGRAPHS
+    PARAGRAPHS_KIND = "p"
 
     def __init__(self, seed: int, now: datetime, articles: list[Article], pages: SitePages):
         self.authors = _author_pool(seed)
         super().__init__(seed, now, articles, pages)
 
-    def tag_slug(self, tag: str) -> str:
-        return slugify(tag)
+    def _publication_dates(self, rng: Random, count: int) -> list[datetime]:
+        """A few posts at the instants that trip date parsers (one in ten, at most twelve):
+        one of each kind first, then more of any kind."""
+        dates = super()._publication_dates(rng, count)
+        kinds = _edge_instants(rng, self.OLDEST, self.now - timedelta(hours=1))
+        edges = [rng.choice(kind) for kind in kinds if kind]
+        rest = sorted(set().union(*kinds) - set(edges))
+        edges += rng.sample(rest, min(len(rest), 6))
+        for i, moment in enumerate(edges[: min(count // 10, 12)]):
+            dates[i * 7 % count] = moment
+        return dates
 
-    def author_slug(self, author: Author) -> str:
-        return author.nicename
-
-    def _make_body(self, article: Article) -> Body:
-        """The post's visible content (a paywalled post: its teaser)."""
-        return _make_body(self.seed, article, self)
-
-    def _update_block(self, article: Article) -> Block:
-        return _update_block(self.seed, article)
-
-    def _draw_article(self, rng: Random, article_id: int, published: datetime) -> Article:
-        category = pick_weighted(rng, CATEGORIES)
-        return _make_article(
-            rng, article_id, category, published, self.now, self._titles, self.authors
-        )
+    def _new_article(
+        self, rng: Random, article_id: int, section: str, published: datetime
+    ) -> Article:
+        titles, authors = self._titles, self.authors
+        return _make_article(rng, article_id, section, published, self.now, titles, authors)
 
     def _updatable(self, article: Article) -> bool:
         """Paywalled posts are not updated (their teaser would not show it)."""
         return not article.paywalled
+
+    def author_slug(self, author: Author) -> str:
+        return author.nicename
+
+    def tag_slug(self, tag: str) -> str:
+        return slugify(tag)
+
+    def _make_body(self, article: Article) -> Body:
+        """The post's visible content (a paywalled post: its teaser)."""
+        return _make_body(self, article)
+
+    def render_inline(self, text: str, rng: Random, links: tuple[str, ...] = ()) -> str:
+        return render_inline(text, rng, links=links)
 
 
 # --- generation ----------------------------------------------------------------------------
@@ -222,12 +234,7 @@ _BIOS = (
 def _author_pool(seed: int) -> list[Author]:
     """Staff users (nicename = their name as a slug) and the desk user "Redaktion"."""
     rng = Random(f"{seed}:wp-authors")
-    gen = TextGen(rng)
-    names: list[str] = []
-    while len(names) < 14:
-        name = gen.person()
-        if name not in names:
-            names.append(name)
+    names = TextGen(rng).people(14)
     authors = []
     for i, name in enumerate(names):
         first, last = name.split(" ", 1)
@@ -343,47 +350,9 @@ def _edge_instants(rng: Random, first: datetime, last: datetime) -> list[list[da
     return kinds
 
 
-def draw_site(articles: int, seed: int, now: datetime | None, pages: SitePages) -> WordPressSite:
-    """A deterministic site for (articles, seed, now), rendered by ``pages``."""
-    now = site_clock(now)
-    rng = Random(f"{seed}:wp-site")
-    categories = assign_sections(rng, CATEGORIES, articles)
-    dates = publication_dates(rng, articles, now, OLDEST)
-    # A few posts at the instants that trip date parsers (one in ten, at most twelve): one
-    # of each kind first, then more of any kind.
-    kinds = _edge_instants(rng, OLDEST, now - timedelta(hours=1))
-    edges = [rng.choice(kind) for kind in kinds if kind]
-    rest = sorted(set().union(*kinds) - set(edges))
-    edges += rng.sample(rest, min(len(rest), 6))
-    for i, moment in enumerate(edges[: min(articles // 10, 12)]):
-        dates[i * 7 % articles] = moment
-    dates.sort()
-    titles: set[str] = set()
-    pool = _author_pool(seed)
-    made, next_id = [], FIRST_ID
-    for category, published in zip(categories, dates, strict=True):
-        next_id += rng.randint(2, 12)  # attachments and revisions take IDs too
-        made.append(_make_article(rng, next_id, category, published, now, titles, pool))
-    return WordPressSite(seed, now, made, pages)
-
-
 # --- bodies --------------------------------------------------------------------------------
 
 LAZY_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
-
-
-def _paragraph_html(text: str, rng: Random, links: tuple[str, ...]) -> str:
-    inline = render_inline(text, rng, links=links)
-    roll = rng.random()
-    if roll < 0.08:
-        html = f"<p>\n{inline}\n</p>"
-    elif roll < 0.12:
-        html = f'<p style="text-align: justify;">{inline}</p>'
-    else:
-        html = f"<p>{inline}</p>"
-    if rng.random() < 0.04:
-        html += "\n<p>&nbsp;</p>"
-    return html
 
 
 def _figure(rng: Random, gen: TextGen, a: Article) -> str:
@@ -500,22 +469,14 @@ def _extra_block(rng: Random, gen: TextGen, a: Article, older: list[Article]) ->
     return None
 
 
-def _make_body(seed: int, a: Article, site: WordPressSite) -> Body:
+def _make_body(site: WordPressSite, a: Article) -> Body:
     """Draw the post's blocks from its own seeded generator (a paywalled one: the teaser)."""
-    rng = Random(f"{seed}:wp-body:{a.id}")
-    gen = TextGen(rng, a.published.year)
-    older = site.older_than(a)
-    links = tuple(BASE + o.path for o in rng.sample(older, min(3, len(older))))
-    links += tuple(rng.sample(EXTERNAL_LINKS, 2))
-    drafts = [gen.paragraph() for _ in range(rng.randint(3, 11))]
-    paragraphs = [" ".join(sentences) for sentences in drafts]
+    draft = site.draft(a, (3, 11), EXTERNAL_LINKS)
+    rng, gen = draft.rng, draft.gen
     blocks: list[Block] = []
-    i = 0
-    while i < len(paragraphs):
-        group = paragraphs[i : i + rng.randint(1, 3)]
-        i += len(group)
-        blocks += [Block("p", _paragraph_html(t, rng, links), [t]) for t in group]
-        if i < len(paragraphs) and (extra := _extra_block(rng, gen, a, older)):
+    for group, more in draft.groups(3):
+        blocks += [Block("p", site.paragraph_html(t, rng, draft.links), [t]) for t in group]
+        if more and (extra := _extra_block(rng, gen, a, draft.older)):
             blocks.append(extra)
     if a.paywalled:  # Steady: the HTML holds the first two paragraphs only
         seen, cut = 0, len(blocks)
@@ -530,11 +491,4 @@ def _make_body(seed: int, a: Article, site: WordPressSite) -> Body:
     if len(ps) > 1:
         ps[1].html = ps[1].html.replace("<p>", f'<p><span id="more-{a.id}"></span>', 1)
     assert all(clean_text(t) == t for b in blocks for t in b.texts)
-    return Body(blocks, drafts[0][0])
-
-
-def _update_block(seed: int, a: Article) -> Block:
-    """The paragraphs appended by ``advance()``, rendered deterministically."""
-    rng = Random(f"{seed}:wp-update:{a.id}:{len(a.updates)}")
-    html = "\n".join(_paragraph_html(t, rng, ()) for t in a.updates)
-    return Block("p", html, list(a.updates))
+    return Body(blocks, draft.sentences[0][0])
