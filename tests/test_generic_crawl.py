@@ -56,3 +56,21 @@ def test_robots_txt_sitemap_lines() -> None:
         "https://example.org/news-sitemap.xml",
     ]
     assert robots_sitemaps("User-agent: *\n", "https://example.org") == []
+
+
+def test_an_article_id_in_the_query_is_part_of_the_id() -> None:
+    from newsarchive.spiders.generic import GenericSpider
+
+    spider = GenericSpider(url="https://news.example.org/")
+    ids = {
+        spider.article_id(url)
+        for url in (
+            "https://news.example.org/story.php?autono=166607&utm_source=rss",
+            "https://news.example.org/story.php?utm_medium=x&autono=166607",
+        )
+    }
+    assert ids == {"/story.php?autono=166607"}  # how the reader came is no part of it
+    assert spider.article_id("https://news.example.org/story.php?autono=2") != ids.pop()
+    assert spider.article_id("https://news.example.org/?p=12") == "/?p=12"  # WordPress
+    assert spider.article_id("https://news.example.org/") is None
+    assert spider.article_id("https://elsewhere.org/story.php?autono=2") is None

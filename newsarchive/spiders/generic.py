@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import scrapy
 from lxml import etree
@@ -48,6 +48,12 @@ _FEED_LINKS = css_xpath(
     'link[rel=alternate][type="application/atom+xml"]'
 )
 _NON_SITE = re.compile(r"[^a-z0-9_-]+")
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_[ce]id|ref|ref_src|refsrc|cmpid|ocid|at_\w+"
+    r"|wt_\w+|rss\w*|feed\w*|source|src|from|share)$",
+    re.I,
+)
+"""Query parameters that say how a reader came, not which article: not part of its ID."""
 
 
 def site_of(url: str) -> str:
@@ -73,7 +79,7 @@ class GenericSpider(ProfileSpider):
     site = "news"
     default_base_url = "https://example.org"
     sections = ()
-    article_path = r"^(?P<id>/.+)$"
+    article_path = r"^(?P<id>/.+)$"  # what ``article_id`` reads, with the query too
     layout = GENERIC_LAYOUT
     local_timezone = None  # unknown: a naive time on the site gives its day only
     # The WordPress plugins' boxes are the commonest boilerplate on news sites (and their
@@ -102,6 +108,21 @@ class GenericSpider(ProfileSpider):
             errback=self._on_failure,
             meta={"newsarchive_kind": "feed"},
         )
+
+    def article_id(self, url: str) -> str | None:
+        """The path, with the query when there is one (``/article.php?id=7``: many sites
+        name their articles there), tracking parameters left out and the rest sorted."""
+        if not self.allowed_url(url):
+            return None
+        parts = urlsplit(url)
+        query = sorted(
+            (name, value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING.match(name)
+        )
+        if parts.path in ("", "/") and not query:
+            return None  # the home page
+        return (parts.path or "/") + (f"?{urlencode(query)}" if query else "")
 
     def start_discovery(self) -> None:
         """Discovery is where this spider starts: nothing more to add when it idles."""
