@@ -32,3 +32,10 @@ failed for good (by the spider), or its item was dropped or rejected (by the wri
 state queues it for the next runs. Keyword arguments: ``site``, ``article_id``, ``url``,
 ``section`` (None if unknown) and ``reason``.
 """
+
+boilerplate_learned = object()
+"""Sent by the boilerplate stage when a paragraph is learned as a site's repeated block.
+Rows of the run that were cleaned before it was learned and are still waiting to be written
+lose it too (``PartitionedParquetWriter``). Keyword arguments: ``site`` and
+``fingerprints`` (a set of ``newsarchive.cleaning.boilerplate.fingerprint`` values).
+"""

@@ -250,10 +250,10 @@ def test_repetition_learns_appeals_not_reporting_that_repeats() -> None:
     assert detector.is_repeated(appeal) and len(learned) == 1
     assert not any(map(detector.is_repeated, (series, subheading, quote)))
     fresh = RepeatedBlocks()
-    for i in range(19):
+    for i in range(14):
         fresh.observe([f"Bericht {i}.", appeal])
     assert not fresh.is_repeated(appeal)
-    fresh.observe(["Bericht 19.", appeal])  # a first crawl learns it at its 20th page
+    fresh.observe(["Bericht 14.", appeal])  # a first crawl learns it at its 15th page
     assert fresh.is_repeated(appeal)
 
 

@@ -729,8 +729,8 @@ class RepeatedBlocks:
     """
 
     min_articles: int = 5
-    min_share: float = 0.2
-    min_population: int = 100
+    min_share: float = 0.1
+    min_population: int = 150
     known: set[str] = field(default_factory=set)
     _articles: int = 0
     _counts: Counter[str] = field(default_factory=Counter)

@@ -46,8 +46,11 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 
 from newsarchive import signals as na_signals
+from newsarchive.cleaning.boilerplate import fingerprint
+from newsarchive.cleaning.text import count_words, join_paragraphs, split_paragraphs
 from newsarchive.exceptions import UnchangedArticle
 from newsarchive.items import WORKING_FIELDS, exported_fields
+from newsarchive.pipelines.fingerprint import content_hash
 from newsarchive.schema import COMMITTED_ROW_KEYS, FILE_SCHEMA, item_to_row, partition_date
 from newsarchive.storage import (
     ArchiveLock,
@@ -146,6 +149,7 @@ class PartitionedParquetWriter:
         self.partitions_touched: set[Partition] = set()
         self.rows_written = 0
         self._buffers: dict[Partition, _Buffer] = {}
+        self._learned: dict[str, set[str]] = {}
         # (site, date) already checked by safe_partition_dir; writes check again anyway.
         self._safe_partitions: set[tuple[str, str]] = set()
         self._buffered_bytes = 0
@@ -182,6 +186,7 @@ class PartitionedParquetWriter:
         crawler.stats.set_value("newsarchive/run_id", ext.run_id)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.boilerplate_learned, signal=na_signals.boilerplate_learned)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.item_error, signal=signals.item_error)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -375,8 +380,32 @@ class PartitionedParquetWriter:
         self._committed(path, partition, rows)
         return True
 
+    def boilerplate_learned(self, site: str, fingerprints: set[str]) -> None:
+        """Remember a site's newly learned repeated blocks for the rows still buffered."""
+        self._learned.setdefault(site, set()).update(fingerprints)
+
+    def _remove_learned(self, site: str, rows: list[dict[str, Any]]) -> None:
+        """Take the blocks learned during the run out of rows cleaned before they were
+        learned (their word count, hash and removal count follow), so that the first crawl
+        of a site is as clean as the next one. Rows already written keep them."""
+        learned = self._learned.get(site)
+        if not learned:
+            return
+        for row in rows:
+            paragraphs = split_paragraphs(row.get("body"))
+            kept = [p for p in paragraphs if fingerprint(p) not in learned]
+            if len(kept) == len(paragraphs):
+                continue
+            removed = len(paragraphs) - len(kept)
+            row["body"] = join_paragraphs(kept)
+            row["word_count"] = count_words(row["body"])
+            row["content_hash"] = content_hash(row)
+            row["boilerplate_removed"] = (row.get("boilerplate_removed") or 0) + removed
+            self.stats.inc_value("newsarchive/boilerplate/removed/repeated_before_learned", removed)
+
     def _to_table(self, partition: Partition, buffer: _Buffer) -> pa.Table | None:
         """Build the Arrow table; rows that do not fit the schema are rejected one by one."""
+        self._remove_learned(partition.site, buffer.rows)
         try:
             return pa.Table.from_pylist(buffer.rows, schema=FILE_SCHEMA)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):

@@ -163,6 +163,10 @@ def parse_article(
     if not authors:
         # Persons by @id too; not Organizations (a site naming itself has no byline)
         authors = person_names(_resolve(news.get("author"), by_id)) or index.meta_all("author")
+        # ... nor the site's own name in an author meta
+        publisher = _object(news.get("publisher"), by_id).get("name")
+        names = {n.casefold() for n in (index.meta("og:site_name"), _str(publisher)) if n}
+        authors = [a for a in authors if a.casefold() not in names]
     tags = [t for t in map(element_text, overrides.get("tags", [])) if t]
     if not tags:
         tags = index.meta_all("article:tag") or _keywords(news.get("keywords"))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 
+from newsarchive import signals as na_signals
 from newsarchive.cleaning.boilerplate import (
     FINGERPRINT_VERSION,
     BoilerplateRules,
@@ -95,8 +96,13 @@ class BoilerplatePipeline(ArticlePipeline):
             kept, learned = self.repeated.filter_and_observe(paragraphs)
             if len(kept) < len(paragraphs):
                 removed["repeated"] += len(paragraphs) - len(kept)
-            for _ in learned:
-                self.inc("learned_repeated_blocks")
+            if learned:
+                self.inc("learned_repeated_blocks", len(learned))
+                self.crawler.signals.send_catch_log(
+                    na_signals.boilerplate_learned,
+                    site=adapter.get("site"),
+                    fingerprints=set(learned),
+                )
             paragraphs = kept
         adapter["body"] = join_paragraphs(paragraphs)
         adapter["boilerplate_removed"] = sum(removed.values())
