@@ -10,7 +10,7 @@ from pathlib import Path
 from newsarchive.evaluate import evaluate, load_archive
 from newsarchive.mirror.server import MirrorServer
 from newsarchive.mirror.wordpress import build_wordpress_site
-from newsarchive.spiders.generic import robots_sitemaps, site_of
+from newsarchive.spiders.generic import article_url, robots_sitemaps, site_of
 from tests.conftest import run_crawl
 
 MIRROR_NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)  # past: no post is in the revisit window
@@ -74,6 +74,11 @@ def test_an_article_id_in_the_query_is_part_of_the_id() -> None:
     assert spider.article_id("https://news.example.org/?p=12") == "/?p=12"  # WordPress
     assert spider.article_id("https://news.example.org/") is None
     assert spider.article_id("https://elsewhere.org/story.php?autono=2") is None
+    # a permalink's query is no part of it: a comment reply link is the same article
+    post = "https://news.example.org/2026/03/05/rat-beschliesst-haushalt/"
+    assert spider.article_id(f"{post}?replytocom=125530#respond") == spider.article_id(post)
+    assert spider.article_id(f"{post}?page=2") == "/2026/03/05/rat-beschliesst-haushalt/"
+    assert article_url(f"{post}?replytocom=1#comments") == post
 
 
 def test_the_moscow_times_without_its_profile_learns_the_appeal_no_rule_names(
@@ -109,3 +114,52 @@ def test_the_moscow_times_without_its_profile_learns_the_appeal_no_rule_names(
     assert boilerplate["learned_blocks"] > 0
     assert boilerplate["removed"]["repeated_before_learned"] > 0
     assert len(reports["rules_only"].boilerplate_leaks) > 0  # what learning adds
+
+
+def _article_page(title: str, day: int) -> str:
+    words = " ".join(f"{title.split()[0]}wort{i}" for i in range(50))
+    return (
+        f'<html lang="de"><head><title>{title} | Kleinstadtbote</title>'
+        '<meta property="og:type" content="article">'
+        f'<meta property="article:published_time" content="2026-03-{day:02d}T08:00:00+01:00">'
+        f"</head><body><article><h1>{title}</h1><p>{words}.</p></article></body></html>"
+    )
+
+
+def test_a_site_with_no_sitemap_and_no_feed_is_found_through_its_sections(
+    tmp_path: Path,
+) -> None:
+    from tests.pages_server import PagesServer
+
+    site = PagesServer()
+    articles = {
+        "/politik/rat-beschliesst-neuen-haushalt/": "Rat beschliesst Haushalt",
+        "/politik/buergermeister-tritt-zurueck/": "Buergermeister tritt zurueck",
+        "/sport/fc-gewinnt-das-derby/": "FC gewinnt Derby",
+        "/sport/12345/": "Laufgruppe startet",
+    }
+    for number, (path, title) in enumerate(articles.items(), 1):
+        site.pages[path] = _article_page(title, number)
+    links = "".join(f'<li><a href="{path}">{title}</a></li>' for path, title in articles.items())
+    site.pages["/"] = (
+        "<html><head><title>Kleinstadtbote</title></head><body><header><nav><ul>"
+        '<li><a href="/politik/">Politik</a></li><li><a href="/sport/">Sport</a></li>'
+        '<li><a href="/impressum/">Impressum</a></li></ul></nav></header>'
+        f'<main><a href="{next(iter(articles))}">Aufmacher</a></main></body></html>'
+    )
+    for section in ("politik", "sport"):
+        site.pages[f"/{section}/"] = (
+            f"<html><body><nav><a href='/politik/'>Politik</a></nav><main><ul>{links}</ul>"
+            f"<a href='/tag/haushalt/'>Haushalt</a><a href='/{section}/page/2/'>Weiter</a>"
+            "</main></body></html>"
+        )
+    with site:
+        result = run_crawl(site.base, tmp_path / "output", spider="news")
+    assert result.returncode == 0, result.log[-3000:]
+    rows = load_archive(tmp_path / "output")
+    assert sorted(r["article_id"] for r in rows) == sorted(articles)
+    assert {r["title"] for r in rows} == set(articles.values())
+    # no tag, legal or pagination page was asked for, each article once
+    assert not [p for p in site.requested if p.startswith(("/tag/", "/impressum/"))]
+    assert not [p for p in site.requested if "/page/" in p]
+    assert Counter(p for p in site.requested if p in articles) == Counter(set(articles))

@@ -16,20 +16,23 @@ an article if trafilatura finds an article's worth of text in it.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
 from lxml import etree
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from newsarchive.extract import generic
 from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
 from newsarchive.extract.html import css_xpath, detached_root, parse_html
 from newsarchive.profiles import WORDPRESS_RULES
+from newsarchive.spiders.base import failure_reason
 from newsarchive.spiders.profile import ProfileSpider
 
 # Where the text of an article sits on most news sites, most specific first: schema.org
@@ -47,10 +50,57 @@ _FEED_LINKS = css_xpath(
     'link[rel=alternate][type="application/rss+xml"], '
     'link[rel=alternate][type="application/atom+xml"]'
 )
+_NAV_LINKS = css_xpath("nav a[href], [role=navigation] a[href], .menu a[href], .nav a[href]")
+_CONTENT_LINKS = etree.XPath(
+    "//a[@href][not(ancestor::nav or ancestor::footer or ancestor::*[@role='navigation'])]"
+)
+MAX_SECTION_PAGES = 40
+"""Section pages read from a home page's navigation, at the most (a mega-menu lists
+hundreds)."""
+_NOT_CONTENT = re.compile(
+    r"/(tags?|authors?|autor(en)?|search|suche|login|anmelden|register|account|abo(nnement)?"
+    r"|subscribe|newsletter|feed|rss|wp-(admin|login|content|json)|impressum|datenschutz"
+    r"|privacy|terms|agb|kontakt|contact|about|ueber-uns|cookies?|page/\d+)(/|$)"
+    r"|\.(jpe?g|png|gif|webp|svg|pdf|xml|rss|css|js|zip|mp3|mp4)$",
+    re.I,
+)
+_SLUG_WORDS = re.compile(r"[^\W_]+(?:[-_][^\W_]+){2,}")
+_LONG_NUMBER = re.compile(r"\d{4,}")
+
+
+_SCRIPT = re.compile(r"(^/?$|\.(php\d?|aspx?|jsp|cfm|cgi|pl)$|/index\.html?$)", re.I)
+
+
+def article_url(url: str) -> str:
+    """An article link as the article's URL: without its fragment, and without its query
+    unless the path is a script or the root that the query names a page of (then without
+    the parameters that only say how the reader came, the rest sorted). WordPress adds
+    ``?replytocom=``, newsletters ``?utm_source=``: still the same article."""
+    parts = urlsplit(url)
+    query = ""
+    if _SCRIPT.search(parts.path):
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        query = urlencode(sorted(p for p in pairs if not _TRACKING.match(p[0])))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+
+
+def looks_like_article(url: str) -> bool:
+    """Whether a link found on a section page is worth fetching as an article: a path
+    with a slug of three words or more, or a long number (an ID, a date), or a script's
+    query naming the page; never a tag, author, search, legal or pagination page, or a
+    file."""
+    parts = urlsplit(url)
+    if (parts.path in ("", "/") and not parts.query) or _NOT_CONTENT.search(parts.path):
+        return False
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    named = bool(parts.query) and _SCRIPT.search(parts.path) is not None
+    return bool(_SLUG_WORDS.search(last) or _LONG_NUMBER.search(parts.path) or named)
+
+
 _NON_SITE = re.compile(r"[^a-z0-9_-]+")
 _TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_[ce]id|ref|ref_src|refsrc|cmpid|ocid|at_\w+"
-    r"|wt_\w+|rss\w*|feed\w*|source|src|from|share)$",
+    r"|wt_\w+|rss\w*|feed\w*|source|src|from|share|replytocom|amp|output)$",
     re.I,
 )
 """Query parameters that say how a reader came, not which article: not part of its ID."""
@@ -96,12 +146,7 @@ class GenericSpider(ProfileSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """robots.txt (for its sitemaps) and the home page (for its feeds)."""
-        yield scrapy.Request(
-            f"{self.base_url}/robots.txt",
-            callback=self.parse_robots,
-            errback=self._on_failure,
-            meta={"newsarchive_kind": "feed"},
-        )
+        yield self.discovery_request(f"{self.base_url}/robots.txt", self.parse_robots, True)
         yield scrapy.Request(
             f"{self.base_url}/",
             callback=self.parse_home,
@@ -110,37 +155,39 @@ class GenericSpider(ProfileSpider):
         )
 
     def article_id(self, url: str) -> str | None:
-        """The path, with the query when there is one (``/article.php?id=7``: many sites
-        name their articles there), tracking parameters left out and the rest sorted."""
+        """The path of the article's URL (see ``article_url``): with its query only where
+        the path is a script or the root (``/article.php?id=7``, ``/?p=12``)."""
         if not self.allowed_url(url):
             return None
-        parts = urlsplit(url)
-        query = sorted(
-            (name, value)
-            for name, value in parse_qsl(parts.query, keep_blank_values=True)
-            if not _TRACKING.match(name)
-        )
-        if parts.path in ("", "/") and not query:
+        parts = urlsplit(article_url(url))
+        if parts.path in ("", "/") and not parts.query:
             return None  # the home page
-        return (parts.path or "/") + (f"?{urlencode(query)}" if query else "")
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+    def article_request(self, url: str, section: str | None) -> Iterator[scrapy.Request]:
+        """As for any site, at the article's own URL (``article_url``): a link with a
+        comment-reply or tracking query fetches the article, once."""
+        yield from super().article_request(article_url(url), section)
 
     def start_discovery(self) -> None:
         """Discovery is where this spider starts: nothing more to add when it idles."""
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         text = response.text if hasattr(response, "text") else ""
-        sitemaps = robots_sitemaps(text, self.base_url) or [f"{self.base_url}/sitemap.xml"]
-        self.crawler.stats.inc_value("newsarchive/feeds/sitemaps_in_robots", len(sitemaps))
-        for url in sitemaps:
+        named = robots_sitemaps(text, self.base_url)
+        self.crawler.stats.inc_value("newsarchive/feeds/sitemaps_in_robots", len(named))
+        for url in named or [f"{self.base_url}/sitemap.xml"]:  # a guess, when none is named
             if self.allowed_url(url):
-                yield self.discovery_request(url, self._parse_sitemap)
+                yield self.discovery_request(url, self._parse_sitemap, optional=not named)
 
     def parse_home(self, response: Response) -> Iterator[scrapy.Request]:
-        """The feeds the home page links to (``<link rel=alternate>``)."""
+        """The feeds the home page links to (``<link rel=alternate>``), its section pages
+        (the links of its navigation) and the articles it links to itself."""
         html = self.as_text(response)
         if html is None:
             return
-        for link in _FEED_LINKS(parse_html(html.text)):
+        root = parse_html(html.text)
+        for link in _FEED_LINKS(root):
             url = urljoin(response.url, link.get("href") or "")
             if "comment" in url.lower() or "kommentar" in (link.get("title") or "").lower():
                 continue  # a comments feed lists comments, not articles
@@ -152,11 +199,51 @@ class GenericSpider(ProfileSpider):
                     cb_kwargs={"section": None},
                     meta={"newsarchive_kind": "feed"},
                 )
-
-    def discovery_request(self, url: str, callback: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=callback, errback=self._on_failure, meta={"newsarchive_kind": "feed"}
+        sections = dict.fromkeys(
+            url
+            for url in (urljoin(response.url, a.get("href") or "") for a in _NAV_LINKS(root))
+            if self.allowed_url(url)
+            and not _NOT_CONTENT.search(urlsplit(url).path)
+            and urlsplit(url).path not in ("", "/")
         )
+        self.crawler.stats.inc_value("newsarchive/feeds/section_links", len(sections))
+        for url in list(sections)[:MAX_SECTION_PAGES]:
+            yield self.discovery_request(url, self.parse_section_links, optional=True)
+        yield from self.parse_section_links(html)
+
+    def parse_section_links(self, response: Response) -> Iterator[scrapy.Request]:
+        """The links of a section page (or the home page) that look like articles; a page
+        that is none after all is a counted skip (``not_an_article_page``)."""
+        html = self.as_text(response)
+        if html is None:
+            return
+        root = parse_html(html.text)
+        seen: set[str] = set()
+        for link in _CONTENT_LINKS(root):
+            url = urljoin(response.url, link.get("href") or "").split("#", 1)[0]
+            if url in seen or not self.allowed_url(url) or not looks_like_article(url):
+                continue
+            seen.add(url)
+            yield from self._discovered(url, None)
+
+    def discovery_request(self, url: str, callback: Any, optional: bool = False) -> scrapy.Request:
+        """A robots.txt, sitemap, feed or section page; ``optional``: one the site need not
+        have (robots.txt, a guessed /sitemap.xml, a menu link), whose 404 is no failure."""
+        meta = {"newsarchive_kind": "feed", "newsarchive_optional": optional}
+        return scrapy.Request(url, callback=callback, errback=self._on_failure, meta=meta)
+
+    def on_failure(self, failure: Failure) -> Iterator[Any]:
+        """As for any site, but a page the site need not have and does not have is a counted
+        skip (``newsarchive/skipped/optional_page_missing``), not a failure."""
+        request = getattr(failure, "request", None)
+        if (
+            request is not None
+            and request.meta.get("newsarchive_optional")
+            and failure_reason(failure) in ("http_404", "http_410")
+        ):
+            self.skipped.count("optional_page_missing", request.url, level=logging.INFO)
+            return
+        yield from super().on_failure(failure)
 
     def parse_article_page(
         self, response: Response, section: str | None
