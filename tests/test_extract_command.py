@@ -123,20 +123,29 @@ def test_bad_input_is_a_reason_on_its_line(tmp_path: Path) -> None:
     assert "not_an_article: 3" in summary and "bad_manifest_line: 2" in summary
 
 
-def test_a_page_saved_without_its_url_is_read_in_generic_mode(tmp_path: Path) -> None:
-    words = " ".join(f"Wort{i}" for i in range(60))
-    (tmp_path / "saved.html").write_text(
-        '<html lang="de"><head><title>Ein Titel | Die Zeitung</title>'
-        '<meta property="article:published_time" content="2026-03-05T09:15:00+01:00">'
-        f"</head><body><article><h1>Ein Titel</h1><p>{words}.</p></article></body></html>",
-        encoding="utf-8",
-    )
-    manifest = tmp_path / "pages.jsonl"
-    manifest.write_text(json.dumps({"url": "saved.html", "path": "saved.html"}) + "\n")
+WORDS = " ".join(f"Wort{i}" for i in range(60))
+HEAD = '<html lang="de"><head><title>Ein Titel | Die Zeitung</title>'
+
+
+def extract_one(folder: Path, url: str, html: str) -> dict[str, Any]:
+    """``scrapy extract``'s line for one saved page."""
+    (folder / "page.html").write_text(html, encoding="utf-8")
+    manifest = folder / "pages.jsonl"
+    manifest.write_text(json.dumps({"url": url, "path": "page.html"}) + "\n")
     [row], _ = extract(manifest)
+    return row
+
+
+def test_a_page_saved_without_its_url_is_read_in_generic_mode(tmp_path: Path) -> None:
+    row = extract_one(
+        tmp_path,
+        "saved.html",
+        f'{HEAD}<meta property="article:published_time" content="2026-03-05T09:15:00+01:00">'
+        f"</head><body><article><h1>Ein Titel</h1><p>{WORDS}.</p></article></body></html>",
+    )
     assert row["reason"] is None, row
     assert (row["url"], row["canonical_url"], row["title"]) == ("saved.html", None, "Ein Titel")
-    assert row["body"].startswith("Wort0 Wort1")
+    assert row["body"].startswith("Wort0 Wort1")  # the headline is not the body's first line
     assert (row["published_at"], row["published_at_source"]) == (
         "2026-03-05T08:15:00+00:00",
         "meta",
@@ -146,16 +155,12 @@ def test_a_page_saved_without_its_url_is_read_in_generic_mode(tmp_path: Path) ->
 def test_a_saved_page_cut_short_is_read_as_far_as_it_goes(tmp_path: Path) -> None:
     """A crawl fetches a cut page again; a saved page is all there is. Its title, with no
     headline in the page, is the document's title without the site's name."""
-    words = " ".join(f"Wort{i}" for i in range(60))
-    (tmp_path / "cut.html").write_text(
-        '<html lang="de"><head><title>Ein Titel | Die Zeitung</title>'
-        '<meta property="og:site_name" content="Die Zeitung"></head><body><article>'
-        f'<p class="byline">05.03.2026</p><p>{words}.</p><p>Und dann',
-        encoding="utf-8",
+    row = extract_one(
+        tmp_path,
+        "https://x.de/a/cut",
+        f'{HEAD}<meta property="og:site_name" content="Die Zeitung"></head><body><article>'
+        f'<p class="byline">05.03.2026</p><p>{WORDS}.</p><p>Und dann',
     )
-    manifest = tmp_path / "pages.jsonl"
-    manifest.write_text(json.dumps({"url": "https://x.de/a/cut", "path": "cut.html"}) + "\n")
-    [row], _ = extract(manifest)
     assert row["reason"] is None, row
     assert row["title"] == "Ein Titel"
     assert (row["published_at"][:10], row["published_at_source"]) == ("2026-03-05", "text")
