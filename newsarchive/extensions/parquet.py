@@ -394,8 +394,8 @@ class PartitionedParquetWriter:
         for row in rows:
             paragraphs = split_paragraphs(row.get("body"))
             kept = [p for p in paragraphs if fingerprint(p) not in learned]
-            if len(kept) == len(paragraphs):
-                continue
+            if not kept or len(kept) == len(paragraphs):
+                continue  # (a body of nothing but learned blocks is left for a person to see)
             removed = len(paragraphs) - len(kept)
             row["body"] = join_paragraphs(kept)
             row["word_count"] = count_words(row["body"])
