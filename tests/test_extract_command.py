@@ -116,11 +116,11 @@ def test_bad_input_is_a_reason_on_its_line(tmp_path: Path) -> None:
         "not_an_article",
         "unreadable_file",
         "not_an_article",  # not an http(s) URL: read in generic mode all the same
-        "extract_error: ValueError",  # no host: no site to read it as, and the rest go on
+        "not_an_article",  # no host: likewise
     ]
     assert rows[6]["url"] == "ftp://example.org/a/6"
     assert rows[0]["line"] == 1 and rows[2]["url"] == "https://example.org/a/2"
-    assert "not_an_article: 3" in summary and "bad_manifest_line: 2" in summary
+    assert "not_an_article: 4" in summary and "bad_manifest_line: 2" in summary
 
 
 WORDS = " ".join(f"Wort{i}" for i in range(60))

@@ -6,11 +6,15 @@ Same command and options as Scrapy's, plus:
 * exit 1 if the run failed (see ``newsarchive.extensions.run``: closed for a reason other
   than ``finished``, errors, or too many drops), so cron's mail says so;
 * exit 2 at once, naming them, if the project's pipelines, extensions or middlewares were
-  left out by a ``-s`` override (see ``left_out_components``).
+  left out by a ``-s`` override (see ``left_out_components``);
+* exit 2 at once, with one line naming the argument, its value and what is accepted, if a
+  spider argument cannot be used (``newsarchive.arguments``), before anything is written;
+* exit 73 (EX_CANTCREAT) at once if ``NEWSARCHIVE_OUTPUT`` cannot be created or written.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +23,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsarchive import settings as project_settings
+from newsarchive.arguments import BadArgument
 from newsarchive.extensions.run import STATUS_KEY, crawl_lock
 from newsarchive.storage import ArchiveLockedError
 
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
 
 EXIT_LOCKED = 75
 EXIT_USAGE = 2
+EXIT_CANTCREAT = 73
 COMPONENT_SETTINGS = (
     "ITEM_PIPELINES",
     "EXTENSIONS",
@@ -58,6 +64,19 @@ def left_out_components(settings: BaseSettings) -> list[str]:
     return left_out
 
 
+def unwritable(root: Path) -> str | None:
+    """Why the archive folder cannot be created or written to, or None if it can."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    if not root.is_dir():
+        return "not a directory"
+    if not os.access(root, os.W_OK | os.X_OK):
+        return "permission denied"
+    return None
+
+
 class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -76,7 +95,22 @@ class Command(ScrapyCrawlCommand):
             )
             self.exitcode = EXIT_USAGE
             return
+        try:  # the spider reads its arguments as the crawl will, before anything is written
+            self.crawler_process.spider_loader.load(args[0])(**opts.spargs)
+        except BadArgument as exc:
+            print(f"newsarchive: not crawling: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_USAGE
+            return
         root = Path(self.settings.get("NEWSARCHIVE_OUTPUT") or "output")
+        problem = unwritable(root)
+        if problem:
+            print(
+                f"newsarchive: not crawling: NEWSARCHIVE_OUTPUT={str(root)!r} cannot be "
+                f"written ({problem})",
+                file=sys.stderr,
+            )
+            self.exitcode = EXIT_CANTCREAT
+            return
         try:  # a friendly early answer; the run extension takes the lock for real
             with crawl_lock(root):
                 pass

@@ -170,8 +170,8 @@ class SavedPageReader:
 
     def read(self, url: str, body: bytes) -> dict[str, Any]:
         """The page's output line (see the module docstring). A page whose ``url`` is not an
-        http(s) URL (a file name, an unknown source) is read in generic mode all the same,
-        and keeps its ``url`` as given."""
+        http(s) URL with a host (a file name, an unknown source) is read in generic mode all
+        the same, and keeps its ``url`` as given."""
         try:
             extractor, address = self.extractor_for(url)
             row = extractor.extract(address, body)
@@ -187,7 +187,7 @@ class SavedPageReader:
     def extractor_for(self, url: str) -> tuple[OfflineCrawler, str]:
         """The extractor that reads ``url``'s page, and the address it reads it at."""
         address = url
-        if not url.startswith(("http://", "https://")):
+        if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
             address = f"{UNKNOWN_ORIGIN}/{quote(url, safe='')}"
             spidercls: type[SectionSpider] = GenericSpider
         else:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
 
+from newsarchive import arguments
 from newsarchive.sweeps import HORIZON, reaches_floor
 
 if TYPE_CHECKING:
@@ -45,10 +46,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-
-def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 class IncrementalMiddleware:
@@ -78,7 +75,7 @@ class IncrementalMiddleware:
         return getattr(self.crawler, "newsarchive_state", None)
 
     def _full(self, spider: Any) -> bool:
-        return self.full_setting or _truthy(getattr(spider, "full", "0"))
+        return self.full_setting or arguments.flag("full", getattr(spider, "full", False))
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         """The retry queue's articles first, then the spider's start requests."""

@@ -23,6 +23,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsarchive import arguments
 from newsarchive import signals as na_signals
 from newsarchive.accounting import ReasonCounter, reason_key, transport_reason
 from newsarchive.cleaning.boilerplate import BoilerplateRules
@@ -60,6 +61,10 @@ class SectionSpider(scrapy.Spider):
       sections (with ``since``, older monthly sitemaps are not fetched): a complete backfill.
     * ``timezone``: the IANA zone naive times on the site's pages are in (default: the
       profile's ``local_timezone``).
+    * ``full``: ``1`` to crawl as if the archive were empty (the incremental state is not
+      consulted; given-up articles get a new budget).
+
+    A value that cannot be used raises ``newsarchive.arguments.BadArgument``.
     """
 
     site: ClassVar[str]
@@ -96,30 +101,32 @@ class SectionSpider(scrapy.Spider):
         feeds: str | None = None,
         sitemaps: str | None = None,
         timezone: str | None = None,
+        full: str | bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # Each argument is read strictly (``newsarchive.arguments``): a bad one stops the
+        # run before it starts, with one line naming it.
         if timezone:
-            _check_zone(timezone)
-            self.local_timezone = timezone
+            self.local_timezone = arguments.timezone("timezone", timezone)
         self.earliest_date = (
             datetime.fromisoformat(self.founded).replace(tzinfo=UTC) if self.founded else None
         )
-        self.base_url = (base_url or self.default_base_url).rstrip("/")
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
-        host = parts.hostname
+        self.base_url = arguments.http_url("base_url", base_url or self.default_base_url)
+        host = urlsplit(self.base_url).hostname or ""
         self.allowed_domains = [host.removeprefix("www.")]
-        self.requested_sections = list(
-            dict.fromkeys(_split(sections) if sections else self.sections)
+        self.requested_sections = (
+            arguments.names("sections", sections, self.sections, self.section_aliases)
+            if sections
+            else list(self.sections)
         )
-        self.since = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
-        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
-        if self.max_pages is not None and self.max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
+        self.since = arguments.day("since", since) if since else None
+        self.max_pages = arguments.positive_int("max_pages", max_pages)
         self.requested_feeds = _feed_names(feeds, self.feeds)
-        self.walk_sitemaps = _truthy(sitemaps)
+        self.walk_sitemaps = arguments.flag("sitemaps", sitemaps)
+        self.full = arguments.flag("full", full)
+        """``-a full=1``: one run as if the archive were empty (see the incremental
+        middleware)."""
         self._discovery_started = False
         self.seen_article_ids: set[str] = set()
         self.listed_dates: dict[str, list[DateCandidate]] = {}
@@ -590,31 +597,24 @@ def looks_truncated(text: str) -> bool:
     return "</html>" not in text[-4096:].lower()
 
 
-def _check_zone(name: str) -> None:
-    """Fail at start on a zone name the run could not read times in."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"timezone must be an IANA zone name (Europe/Berlin), got {name!r}"
-        ) from None
-
-
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _truthy(value: str | None) -> bool:
-    return str(value or "").strip().lower() in ("1", "true", "yes", "on", "all")
-
-
 def _feed_names(value: str | None, known: tuple[str, ...]) -> list[str]:
-    """``-a feeds=``: ``1``/``all`` for every feed of the site, else the names given."""
-    if not value or value.strip().lower() in ("0", "false", "no", "off"):
+    """``-a feeds=``: ``1``/``all`` for every feed of the site, ``0`` for none, else the names
+    given (each one of the site's)."""
+    if value is None or str(value).strip().lower() in arguments.FALSE:
         return []
-    return list(known) if _truthy(value) else _split(value)
+    if str(value).strip().lower() in (*arguments.TRUE, "all"):
+        return list(known)
+    given = _split(str(value))
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        raise arguments.BadArgument(
+            "feeds", value, f"give 1/all, 0, or names among {', '.join(known) or 'none'}"
+        )
+    return given
 
 
 _SITEMAP_MONTH = re.compile(r"(\d{4})-(\d{1,2})\.xml(?:\.gz)?$")

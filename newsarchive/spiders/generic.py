@@ -27,6 +27,7 @@ from lxml import etree
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newsarchive import arguments
 from newsarchive.extract import generic
 from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
@@ -139,8 +140,12 @@ class GenericSpider(ProfileSpider):
 
     def __init__(self, *args: Any, url: str | None = None, **kwargs: Any) -> None:
         if url:
-            parts = urlsplit(url)
+            parts = urlsplit(arguments.http_url("url", url))
             kwargs.setdefault("base_url", f"{parts.scheme}://{parts.netloc}")
+        elif not kwargs.get("base_url"):
+            raise arguments.BadArgument(
+                "url", url, "give the site's home page, e.g. -a url=https://www.example.com/"
+            )
         super().__init__(*args, **kwargs)
         self.site = site_of(self.base_url)
 
