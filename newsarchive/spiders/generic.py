@@ -67,8 +67,6 @@ _NOT_CONTENT = re.compile(
 )
 _SLUG_WORDS = re.compile(r"[^\W_]+(?:[-_][^\W_]+){2,}")
 _LONG_NUMBER = re.compile(r"\d{4,}")
-
-
 _SCRIPT = re.compile(r"(^/?$|\.(php\d?|aspx?|jsp|cfm|cgi|pl)$|/index\.html?$)", re.I)
 
 
@@ -130,7 +128,7 @@ class GenericSpider(ProfileSpider):
     site = "news"
     default_base_url = "https://example.org"
     sections = ()
-    article_path = r"^(?P<id>/.+)$"  # what ``article_id`` reads, with the query too
+    article_path = r"^(?P<id>/.+)$"  # (``article_id`` below reads the whole URL instead)
     layout = GENERIC_LAYOUT
     local_timezone = None  # unknown: a naive time on the site gives its day only
     # The WordPress plugins' boxes are the commonest boilerplate on news sites (and their
