@@ -59,8 +59,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # "Gave up retrying" is a counted failure (newsarchive/failed/<reason>), not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # Backoff before a retry: this many seconds, doubled per retry, jittered, capped; a 429/503's
-# Retry-After is honoured up to the cap.
-NEWSARCHIVE_RETRY_BACKOFF_BASE = 1.0
+# Retry-After is honoured (exactly) up to the cap. Short: a failure now and then is retried
+# soon; a site that keeps failing is slowed down as a whole (middlewares/retry.py).
+NEWSARCHIVE_RETRY_BACKOFF_BASE = 0.25
 NEWSARCHIVE_RETRY_BACKOFF_MAX = 60.0
 REDIRECT_MAX_TIMES = 5
 # The spider re-requests pages that came back as walls or empty: their retry count is meant

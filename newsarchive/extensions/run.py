@@ -181,6 +181,11 @@ class ArchiveRun:
             },
             "skipped_pages": _by_prefix(stats, "newsarchive/skipped/"),
             "failed_pages": _by_prefix(stats, "newsarchive/failed/"),
+            "slowdowns": {
+                "episodes": stats.get("newsarchive/throttle/episodes", 0),
+                "seconds": round(stats.get("newsarchive/throttle/slowed_seconds", 0), 1),
+                "answers": _by_prefix(stats, "newsarchive/throttle/answers/"),
+            },
             "errors": stats.get(ERRORS_KEY, 0),
             "peak_memory_bytes": stats.get("memusage/max"),
             "partitions": sorted(self.partitions),

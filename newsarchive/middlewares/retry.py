@@ -1,24 +1,40 @@
-"""Retries that back off, honour ``Retry-After`` and slow down for an overloaded site.
+"""Retries that back off, honour ``Retry-After`` and slow down for an overloaded site only.
 
 Scrapy's ``RetryMiddleware`` retries at once. A rate-limited or failing news site needs the
-opposite: wait ``Retry-After`` (429/503) or an exponential, jittered backoff before each
-retry, and lower the download slot's concurrency and raise its delay on 429/503 so the rest
-of the crawl stops hammering it. The retry budget stays Scrapy's (``RETRY_TIMES``,
-``RETRY_HTTP_CODES``, ``RETRY_EXCEPTIONS``); past it the page fails and the spider's
-errback counts it.
+opposite, in proportion:
 
-Settings: ``NEWSARCHIVE_RETRY_BACKOFF_BASE`` (seconds, doubled per retry),
-``NEWSARCHIVE_RETRY_BACKOFF_MAX`` (cap, also for ``Retry-After``).
+- The failed request's own retry waits: ``Retry-After`` when the answer gives one (no more:
+  that is what the site asked for), else an exponential, jittered backoff. Other requests go
+  on meanwhile.
+- The download slot (the site) is slowed down only under *sustained* pressure: at least
+  ``SUSTAINED_ANSWERS`` 429/503 answers within ``WINDOW_SECONDS``, making up at least
+  ``SUSTAINED_SHARE`` of the slot's answers there. Then its delay doubles (from
+  ``NEWSARCHIVE_RETRY_BACKOFF_BASE``, capped at ``NEWSARCHIVE_RETRY_BACKOFF_MAX``; no more
+  than a ``Retry-After`` asks, which also pauses the slot that long) and its concurrency
+  halves. A 429 or 503 now and then only delays its own retry.
+- Recovery depends on time and on answers: the extra delay halves every
+  ``HALF_LIFE_SECONDS`` and loses a tenth with each good answer; concurrency comes back a
+  step per few good answers. A short burst of 503s costs seconds, not the rest of the crawl.
+- Each slow-down episode is logged when it starts and when the slot is back at full speed
+  (how long, and which answers), and counted: ``newsarchive/throttle/episodes``,
+  ``.../slowed_seconds`` and ``.../answers/<status>``, in the run manifest's ``slowdowns``.
+
+The retry budget stays Scrapy's (``RETRY_TIMES``, ``RETRY_HTTP_CODES``,
+``RETRY_EXCEPTIONS``); past it the page fails and the spider's errback counts it.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
@@ -31,6 +47,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SLOW_DOWN_CODES = frozenset({429, 503})
+WINDOW_SECONDS = 10.0
+SUSTAINED_ANSWERS = 3
+SUSTAINED_SHARE = 0.25
+HALF_LIFE_SECONDS = 5.0
+GOOD_ANSWER_FACTOR = 0.9
+CONCURRENCY_STEP_ANSWERS = 5
 
 
 def retry_after_seconds(value: bytes | str | None, *, now: datetime | None = None) -> float | None:
@@ -52,35 +74,79 @@ def retry_after_seconds(value: bytes | str | None, *, now: datetime | None = Non
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+@dataclass
+class Pressure:
+    """A download slot slowed down by 429/503 answers: its own settings, its recent answers
+    and the extra delay it has now."""
+
+    concurrency: int
+    delay: float
+    started: float
+    updated: float
+    extra: float = 0.0
+    """Added to the slot's delay while 429/503 answers are sustained; decays."""
+    pause_until: float = 0.0
+    """No request before this (a ``Retry-After``); gone once it is past."""
+    slowed: bool = False
+    accounted: float = 0.0
+    """Until when the slowed-down time has been added to the stats."""
+    answers: deque[tuple[float, bool]] = field(default_factory=deque)
+    reasons: Counter[str] = field(default_factory=Counter)
+    good_streak: int = 0
+
+    def note(self, now: float, bad: bool) -> tuple[int, int]:
+        """Record an answer; (bad answers, all answers) within the window."""
+        self.answers.append((now, bad))
+        while self.answers and self.answers[0][0] < now - WINDOW_SECONDS:
+            self.answers.popleft()
+        return sum(1 for _, b in self.answers if b), len(self.answers)
+
+    def decay(self, now: float) -> None:
+        self.extra *= 0.5 ** ((now - self.updated) / HALF_LIFE_SECONDS)
+        self.updated = now
+
+    def slowed_for(self, now: float) -> float:
+        """Seconds slowed down since last asked (0 when not slowed down)."""
+        elapsed = now - self.accounted if self.slowed else 0.0
+        self.accounted = now
+        return elapsed
+
+    def slot_delay(self, now: float) -> float:
+        return self.delay + self.extra + max(0.0, self.pause_until - now)
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings)
         self.crawler = crawler
         self.base = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 1.0)
         self.cap = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 60.0)
-        # slot key -> its (concurrency, delay) before the first slow-down, until recovered
-        self.original: dict[Any, tuple[int, float]] = {}
-        self.successes: dict[Any, int] = {}
+        self.pressure: dict[Any, Pressure] = {}
+        """Slots under pressure (slowed down, or with recent 429/503 answers)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
 
     async def process_response(self, request: Request, response: Response) -> Any:
-        if response.status < 400:
+        advised = None
+        if response.status in SLOW_DOWN_CODES:
+            advised = retry_after_seconds(response.headers.get(b"Retry-After"))
+            self.under_pressure(request, response, advised)
+        elif response.status < 400:
             self.recover(request)
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         retry = self._retry(request, f"http_{response.status}")
         if retry is None:
             return response
-        delay = self.backoff(retry)
-        if response.status in SLOW_DOWN_CODES:
-            self.slow_down(request, response)
-            advised = retry_after_seconds(response.headers.get(b"Retry-After"))
-            if advised is not None:
-                delay = max(delay, min(advised, self.cap))
-                self.crawler.stats.inc_value("newsarchive/retry/retry_after_honoured")
+        if advised is not None:  # what the site asked for, and no more
+            delay = min(advised, self.cap)
+            self.crawler.stats.inc_value("newsarchive/retry/retry_after_honoured")
+        else:
+            delay = self.backoff(retry)
         await self.sleep(delay)
         return retry
 
@@ -103,36 +169,93 @@ class BackoffRetryMiddleware(RetryMiddleware):
         slot = downloader.slots.get(key) if downloader is not None and key else None
         return key, slot
 
-    def recover(self, request: Request) -> None:
-        """After a slow-down, each success brings the slot a step back to its settings."""
-        key, slot = self._slot(request)
-        if slot is None or key not in self.original:
-            return
-        concurrency, delay = self.original[key]
-        slot.delay = max(delay, slot.delay * 0.9)
-        self.successes[key] = self.successes.get(key, 0) + 1
-        if self.successes[key] % 10 == 0:
-            slot.concurrency = min(concurrency, slot.concurrency + 1)
-        if slot.concurrency == concurrency and slot.delay <= delay:
-            del self.original[key]
-
-    def slow_down(self, request: Request, response: Response) -> None:
-        """Halve the slot's concurrency (not below 1) and at least double its delay."""
+    def under_pressure(self, request: Request, response: Response, advised: float | None) -> None:
+        """A 429/503 answer: pause the slot for a ``Retry-After``; slow it down if such
+        answers are sustained."""
         key, slot = self._slot(request)
         if slot is None:
             return
-        self.original.setdefault(key, (slot.concurrency, slot.delay))
-        slot.concurrency = max(1, slot.concurrency // 2)
-        slot.delay = min(self.cap, max(slot.delay * 2, self.base))
-        self.crawler.stats.inc_value("newsarchive/retry/slowed_down")
-        logger.info(
-            "%s answered %d: slot %s now at concurrency %d, delay %.1fs",
-            response.url,
-            response.status,
-            key,
-            slot.concurrency,
-            slot.delay,
-        )
+        now = time.monotonic()
+        pressure = self.pressure.get(key)
+        if pressure is None:
+            pressure = self.pressure[key] = Pressure(slot.concurrency, slot.delay, now, now)
+        pressure.decay(now)
+        pressure.good_streak = 0
+        pressure.reasons[str(response.status)] += 1
+        self.crawler.stats.inc_value(f"newsarchive/throttle/answers/{response.status}")
+        bad, total = pressure.note(now, bad=True)
+        sustained = bad >= SUSTAINED_ANSWERS and bad >= SUSTAINED_SHARE * total
+        if sustained:
+            pressure.extra = min(self.cap, max(self.base, pressure.extra * 2))
+            slot.concurrency = max(1, slot.concurrency // 2)
+            if advised is not None:  # the site as a whole asks for a pause: no more
+                pressure.extra = min(pressure.extra, min(advised, self.cap))
+                pressure.pause_until = max(pressure.pause_until, now + min(advised, self.cap))
+        slot.delay = max(slot.delay, pressure.slot_delay(now))
+        self._count_slowed(pressure, now)
+        if not pressure.slowed and sustained:
+            pressure.slowed = True
+            pressure.started = pressure.accounted = now
+            self.crawler.stats.inc_value("newsarchive/throttle/episodes")
+            why = f"{bad} of its {total} answers in {WINDOW_SECONDS:g}s" + (
+                f", Retry-After {advised:g}s" if advised is not None else ""
+            )
+            logger.info(
+                "Slowing down %s: it answered %d (%s); delay %.1fs, concurrency %d",
+                key,
+                response.status,
+                why,
+                slot.delay,
+                slot.concurrency,
+            )
+
+    def recover(self, request: Request) -> None:
+        """A good answer: the slot's extra delay decays (with time and with the answer),
+        its concurrency comes back a step per few good answers; once both are back, the
+        episode ends."""
+        key = request.meta.get("download_slot")
+        pressure = self.pressure.get(key)
+        if pressure is None:
+            return
+        key, slot = self._slot(request)
+        if slot is None:
+            return
+        now = time.monotonic()
+        self._count_slowed(pressure, now)
+        pressure.decay(now)
+        pressure.extra *= GOOD_ANSWER_FACTOR
+        pressure.good_streak += 1
+        if pressure.good_streak % CONCURRENCY_STEP_ANSWERS == 0:
+            slot.concurrency = min(pressure.concurrency, slot.concurrency + 1)
+        if pressure.extra < 0.01:
+            pressure.extra = 0.0
+        if pressure.slowed:
+            slot.delay = max(pressure.delay, min(slot.delay, pressure.slot_delay(now)))
+        calm = now >= pressure.pause_until and pressure.note(now, bad=False)[0] == 0
+        if pressure.extra == 0.0 and slot.concurrency >= pressure.concurrency and calm:
+            self._episode_over(key, pressure, now)
+
+    def _count_slowed(self, pressure: Pressure, now: float) -> None:
+        """Add the time slowed down so far to the stats (kept current: the run's manifest
+        is written before the middlewares hear that the spider closed)."""
+        elapsed = pressure.slowed_for(now)
+        if elapsed > 0:
+            self.crawler.stats.inc_value("newsarchive/throttle/slowed_seconds", elapsed)
+
+    def _episode_over(self, key: Any, pressure: Pressure, now: float) -> None:
+        del self.pressure[key]
+        if not pressure.slowed:
+            return  # 429/503 answers now and then: their retries waited, the site did not
+        self._count_slowed(pressure, now)
+        seconds = now - pressure.started
+        answers = ", ".join(f"{n} x {code}" for code, n in sorted(pressure.reasons.items()))
+        logger.info("%s is back at full speed after %.1fs (answers: %s)", key, seconds, answers)
+
+    def spider_closed(self) -> None:
+        """End the episodes still open (their time is counted, their end logged)."""
+        now = time.monotonic()
+        for key, pressure in list(self.pressure.items()):
+            self._episode_over(key, pressure, now)
 
     async def sleep(self, seconds: float) -> None:
         if seconds > 0:
