@@ -119,7 +119,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings)
         self.crawler = crawler
-        self.base = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 1.0)
+        self.base = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 0.25)
         self.cap = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 60.0)
         self.pressure: dict[Any, Pressure] = {}
         """Slots under pressure (slowed down, or with recent 429/503 answers)."""
@@ -170,8 +170,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return key, slot
 
     def under_pressure(self, request: Request, response: Response, advised: float | None) -> None:
-        """A 429/503 answer: pause the slot for a ``Retry-After``; slow it down if such
-        answers are sustained."""
+        """A 429/503 answer, counted; if such answers are sustained, the slot slows down
+        (and pauses for a ``Retry-After``)."""
         key, slot = self._slot(request)
         if slot is None:
             return
