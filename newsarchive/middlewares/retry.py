@@ -221,6 +221,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if slot is None:
             return
         now = time.monotonic()
+        recent_bad, _ = pressure.note(now, bad=False)
         self._count_slowed(pressure, now)
         pressure.decay(now)
         pressure.extra *= GOOD_ANSWER_FACTOR
@@ -231,7 +232,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             pressure.extra = 0.0
         if pressure.slowed:
             slot.delay = max(pressure.delay, min(slot.delay, pressure.slot_delay(now)))
-        calm = now >= pressure.pause_until and pressure.note(now, bad=False)[0] == 0
+        calm = now >= pressure.pause_until and recent_bad == 0
         if pressure.extra == 0.0 and slot.concurrency >= pressure.concurrency and calm:
             self._episode_over(key, pressure, now)
 

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+OPTIONAL_META = "newsarchive_optional"
+"""Request meta flag: the site need not have this page, so its 404 is a counted skip
+(``newsarchive/skipped/optional_page_missing``), not a failure."""
+
 
 class SectionSpider(scrapy.Spider):
     """Crawl section listings (with pagination), then each listed article once.
@@ -520,6 +524,10 @@ class SectionSpider(scrapy.Spider):
             self.skipped.count(reason, request.url if request else "", level=logging.INFO)
             if request is not None and request.meta.get("article_id"):
                 self.sweeps.excused.add(request.meta["article_id"])
+            return
+        if reason in ("http_404", "http_410") and request and request.meta.get(OPTIONAL_META):
+            # a page the site need not have (robots.txt, a guessed sitemap, a menu link)
+            self.skipped.count("optional_page_missing", request.url, level=logging.INFO)
             return
         if request is None:
             self.failed.count(reason)

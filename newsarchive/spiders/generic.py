@@ -16,7 +16,6 @@ an article if trafilatura finds an article's worth of text in it.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
@@ -25,7 +24,6 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import scrapy
 from lxml import etree
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from newsarchive import arguments
 from newsarchive.extract import generic
@@ -33,7 +31,7 @@ from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
 from newsarchive.extract.html import css_xpath, detached_root, parse_html
 from newsarchive.profiles import WORDPRESS_RULES
-from newsarchive.spiders.base import failure_reason
+from newsarchive.spiders.base import OPTIONAL_META
 from newsarchive.spiders.profile import ProfileSpider
 
 # Where the text of an article sits on most news sites, most specific first: schema.org
@@ -232,21 +230,8 @@ class GenericSpider(ProfileSpider):
     def discovery_request(self, url: str, callback: Any, optional: bool = False) -> scrapy.Request:
         """A robots.txt, sitemap, feed or section page; ``optional``: one the site need not
         have (robots.txt, a guessed /sitemap.xml, a menu link), whose 404 is no failure."""
-        meta = {"newsarchive_kind": "feed", "newsarchive_optional": optional}
+        meta = {"newsarchive_kind": "feed", OPTIONAL_META: optional}
         return scrapy.Request(url, callback=callback, errback=self._on_failure, meta=meta)
-
-    def on_failure(self, failure: Failure) -> Iterator[Any]:
-        """As for any site, but a page the site need not have and does not have is a counted
-        skip (``newsarchive/skipped/optional_page_missing``), not a failure."""
-        request = getattr(failure, "request", None)
-        if (
-            request is not None
-            and request.meta.get("newsarchive_optional")
-            and failure_reason(failure) in ("http_404", "http_410")
-        ):
-            self.skipped.count("optional_page_missing", request.url, level=logging.INFO)
-            return
-        yield from super().on_failure(failure)
 
     def parse_article_page(
         self, response: Response, section: str | None
