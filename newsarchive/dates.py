@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 SOURCES = (
     "profile",
@@ -293,6 +293,23 @@ def choose(
         if reason not in choice.rejected:
             choice.rejected.append(reason)
     return choice
+
+
+def choose_dates(
+    candidates: Iterable[DateCandidate],
+    spider: Any,
+    fetched_at: datetime | None,
+    language: str | None,
+) -> DateChoice:
+    """``choose`` with what the spider knows of its site: its time zone
+    (None in generic mode), when it started (``earliest_date``) and the page's language."""
+    return choose(
+        candidates,
+        default_tz=getattr(spider, "local_timezone", "UTC"),
+        fetched_at=fetched_at,
+        earliest=getattr(spider, "earliest_date", None),
+        languages=(language, "en") if language and language != "en" else ("en",),
+    )
 
 
 def first_valid_datetime(

@@ -8,24 +8,10 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from newsarchive.accounting import ReasonCounter
-from newsarchive.dates import DateChoice, choose
+from newsarchive.dates import choose_dates
 from newsarchive.pipelines.base import ArticlePipeline
 
 logger = logging.getLogger(__name__)
-
-
-def choose_dates(
-    candidates: list[Any], spider: Any, fetched_at: Any, language: str | None
-) -> DateChoice:
-    """``newsarchive.dates.choose`` with what the spider knows of its site: its time zone
-    (None in generic mode), when it started (``earliest_date``) and the page's language."""
-    return choose(
-        candidates,
-        default_tz=getattr(spider, "local_timezone", "UTC"),
-        fetched_at=fetched_at,
-        earliest=getattr(spider, "earliest_date", None),
-        languages=(language, "en") if language and language != "en" else ("en",),
-    )
 
 
 class DatesPipeline(ArticlePipeline):

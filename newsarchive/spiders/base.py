@@ -27,13 +27,12 @@ from newsarchive import arguments
 from newsarchive import signals as na_signals
 from newsarchive.accounting import ReasonCounter, reason_key, transport_reason
 from newsarchive.cleaning.boilerplate import BoilerplateRules
-from newsarchive.dates import DateCandidate, date_from_url
+from newsarchive.dates import DateCandidate, choose_dates, date_from_url
 from newsarchive.encoding import true_encoding
 from newsarchive.extract.base import ArticlePage, Listing
 from newsarchive.extract.feeds import FeedError, rss_entries, sitemap_entries
 from newsarchive.extract.page_dates import fallback_candidates
 from newsarchive.items import ArticleItem
-from newsarchive.pipelines.dates import choose_dates
 from newsarchive.state import BOTTOM
 from newsarchive.sweeps import EXHAUSTED, FAILED, MAX_PAGES, SINCE, SweepLog
 
