@@ -98,6 +98,8 @@ NEWSARCHIVE_CHECK_COMPONENTS = True
 EXTENSIONS = {
     "newsarchive.extensions.state.ArchiveStateExtension": 400,
     "newsarchive.extensions.parquet.PartitionedParquetWriter": 500,
+    # before ArchiveRun: its spider_closed judgement is part of the run's verdict
+    "newsarchive.extensions.drift.LayoutDriftMonitor": 800,
     "newsarchive.extensions.run.ArchiveRun": 900,
 }
 
@@ -131,6 +133,18 @@ NEWSARCHIVE_MAX_DROP_RATIO = 0.05
 NEWSARCHIVE_MAX_FAILED_RATIO = 0.05
 # ...or more than this many errors were logged.
 NEWSARCHIVE_MAX_ERRORS = 0
+# ...or the layout-drift alarm went off: a field (or the body's median word count) that fills
+# far less often than in the site's last NEWSARCHIVE_DRIFT_HISTORY runs (see newsarchive.drift),
+# or a section whose first listing page failed or listed nothing.
+NEWSARCHIVE_DRIFT_ENABLED = True
+NEWSARCHIVE_DRIFT_FIELDS = [
+    "title", "authors", "published_at", "lead", "section", "tags", "image", "body", "words"
+]  # fmt: skip
+NEWSARCHIVE_DRIFT_HISTORY = 10
+# How unlikely by chance a fall must be to raise the alarm (small runs need a deeper fall).
+NEWSARCHIVE_DRIFT_ALPHA = 1e-4
+# This run's fill rates become the site's new baseline (after an intended change).
+NEWSARCHIVE_DRIFT_ACCEPT = False
 # Run manifests: <NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json
 NEWSARCHIVE_MANIFESTS_ENABLED = True
 

@@ -19,6 +19,9 @@ Tables:
   page of known articles only where such a sweep vouches for everything below it;
 * ``retry_queue``: articles that failed for good (or could not be archived), retried by the
   next runs until they are archived or their budget is spent.
+* ``field_fill``: per run and site, how many articles filled each field and the percentiles
+  of their word counts (JSON), whether the run raised a layout-drift alarm, and whether it
+  was accepted as the new baseline (see ``newsarchive.drift``).
 
 The schema carries a version (``PRAGMA user_version``); an older state is migrated in place
 when it is opened. A state of release 0.1 has no sweeps, so the first run after the upgrade
@@ -27,12 +30,15 @@ pages every section to its end and fills whatever gaps the old horizon left.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from newsarchive.drift import RunFill
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -91,10 +97,21 @@ CREATE TABLE IF NOT EXISTS retry_queue (
     given_up_at TEXT,
     PRIMARY KEY (site, article_id)
 );
+CREATE TABLE IF NOT EXISTS field_fill (
+    run_id TEXT NOT NULL,
+    site TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    items INTEGER NOT NULL,
+    filled TEXT NOT NULL,
+    words TEXT NOT NULL,
+    alarmed INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    PRIMARY KEY (run_id, site)
+);
 """
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """0: release 0.1 (articles, versions, files; it set no version). 1: adds runs, sweeps and the
-retry queue."""
+retry queue. 2: adds the field fill rates of each run (``field_fill``)."""
 BOTTOM = ""
 """``reaches`` of a sweep that went down to the end of its listing (``since`` sweeps store
 the ``since`` day instead)."""
@@ -267,6 +284,43 @@ class ArchiveState:
                 rows,
             )
         return len(rows)
+
+    # --- field fill rates (layout drift) ----------------------------------------------------
+
+    def record_fill(
+        self, run_id: str, site: str, fill: RunFill, *, alarmed: bool, accepted: bool
+    ) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO field_fill (run_id, site, recorded_at, items, filled, "
+                "words, alarmed, accepted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    site,
+                    _iso(datetime.now(UTC)),
+                    fill.items,
+                    json.dumps(fill.filled, sort_keys=True),
+                    json.dumps(fill.words),
+                    int(alarmed),
+                    int(accepted),
+                ),
+            )
+
+    def fill_history(self, site: str, runs: int) -> list[RunFill]:
+        """The fill of the site's last ``runs`` runs that raised no alarm, newest first,
+        back to the latest run accepted as a new baseline (a run that raised an alarm never
+        becomes part of one: the next run is judged against the layout before it)."""
+        rows = self.db.execute(
+            "SELECT items, filled, words, accepted FROM field_fill "
+            "WHERE site = ? AND alarmed = 0 AND items > 0 ORDER BY recorded_at DESC, rowid DESC",
+            (site,),
+        )
+        history = []
+        for items, filled, words, accepted in rows:
+            history.append(RunFill(items, json.loads(filled), json.loads(words)))
+            if accepted or len(history) >= runs:
+                break
+        return history
 
     # --- runs -----------------------------------------------------------------------------
 

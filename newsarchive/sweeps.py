@@ -55,6 +55,10 @@ class SectionSweep:
     """How it ended (None: it did not, which a finished run never leaves)."""
     met: str | None = None
     """At the horizon: the mark it met, which it extends to everything it listed."""
+    failure: str | None = None
+    """Why a listing page failed for good (with ``end == FAILED``)."""
+    empty_first_page: bool = False
+    """Its first page listed no article: the section is gone or its listing changed."""
 
     def reach(self, floor: str) -> str | None:
         """How far down this sweep vouches, or None if it vouches for nothing."""
@@ -91,14 +95,26 @@ class SweepLog:
         sweep.pages += 1
         sweep.article_ids.extend(article_ids)
 
-    def end(self, section: str, how: str, met: str | None = None) -> None:
+    def end(
+        self, section: str, how: str, met: str | None = None, failure: str | None = None
+    ) -> None:
         """The sweep of ``section`` ends here (the first end wins: a sweep ends once)."""
         sweep = self.get(section)
         if sweep.end is None:
             sweep.end = how
             sweep.met = met
+            sweep.failure = failure
 
     def summary(self) -> dict[str, dict[str, object]]:
         """Per section: listing pages read and how the sweep ended (``unfinished``: it did
-        not, as when the run closed early), as the run manifest reports them."""
-        return {s.section: {"pages": s.pages, "end": s.end or "unfinished"} for s in self}
+        not, as when the run closed early), as the run manifest reports them; why a page
+        failed, and whether the first page listed nothing, where so."""
+        summary: dict[str, dict[str, object]] = {}
+        for sweep in self:
+            entry: dict[str, object] = {"pages": sweep.pages, "end": sweep.end or "unfinished"}
+            if sweep.failure:
+                entry["failure"] = sweep.failure
+            if sweep.empty_first_page:
+                entry["empty_first_page"] = True
+            summary[sweep.section] = entry
+        return summary

@@ -6,7 +6,8 @@
 * **Verdict**: the run failed if the spider closed for any reason but ``finished``, if more
   than ``NEWSARCHIVE_MAX_ERRORS`` errors were logged, if more than
   ``NEWSARCHIVE_MAX_DROP_RATIO`` of the items were dropped, or if more than
-  ``NEWSARCHIVE_MAX_FAILED_RATIO`` of the pages failed for good. ``scrapy crawl`` (our command)
+  ``NEWSARCHIVE_MAX_FAILED_RATIO`` of the pages failed for good, or if the layout-drift
+  alarm went off (``newsarchive.extensions.drift``). ``scrapy crawl`` (our command)
   exits non-zero on a failed run, so cron mails about it.
 * **Manifest**: ``<NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json`` records what the run did.
   It is written when the run starts, with ``"status": "running"``, and replaced at the end:
@@ -26,6 +27,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from newsarchive import signals as na_signals
+from newsarchive.extensions.drift import DRIFT_KEY
+from newsarchive.extensions.drift import FAILURES_KEY as DRIFT_FAILURES_KEY
+from newsarchive.extensions.drift import FIELDS_KEY as DRIFT_FIELDS_KEY
 from newsarchive.extensions.state import COMPLETENESS
 from newsarchive.storage import ArchiveLock
 
@@ -130,6 +134,7 @@ class ArchiveRun:
                 f"{dropped} of {dropped + scraped} items were dropped "
                 f"(NEWSARCHIVE_MAX_DROP_RATIO={ratio})"
             )
+        failures.extend(stats.get(DRIFT_FAILURES_KEY, []))
         failed = sum(_by_prefix(stats, "newsarchive/failed/").values())
         pages = stats.get("response_received_count", 0) + failed
         max_failed = self.settings.getfloat("NEWSARCHIVE_MAX_FAILED_RATIO", 0.05)
@@ -179,6 +184,8 @@ class ArchiveRun:
                 "removed": _by_prefix(stats, "newsarchive/boilerplate/removed/"),
                 "learned_blocks": stats.get("newsarchive/boilerplate/learned_repeated_blocks", 0),
             },
+            "fields": stats.get(DRIFT_FIELDS_KEY),
+            "drift": stats.get(DRIFT_KEY),
             "skipped_pages": _by_prefix(stats, "newsarchive/skipped/"),
             "failed_pages": _by_prefix(stats, "newsarchive/failed/"),
             "slowdowns": {

@@ -45,6 +45,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="the site's clock, ISO 8601 (default: this UTC hour)",
     )
+    parser.add_argument(
+        "--redesign",
+        action="store_true",
+        help="serve the site's new look: the byline and the tags in new markup (moscowtimes)",
+    )
+    parser.add_argument(
+        "--gone-sections",
+        default="",
+        metavar="NAMES",
+        help="comma-separated sections whose listing answers 404 (moscowtimes)",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--ground-truth", type=Path, help="write the ground truth JSON here")
@@ -84,6 +95,8 @@ def write_json(path: Path, data: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     site = build_site(args.articles, args.seed, args.now, site=args.site)
+    site.redesigned = args.redesign
+    site.gone_sections = {s.strip() for s in args.gone_sections.split(",") if s.strip()}
     plan = None
     if args.faults:
         plan = FaultPlan.parse(

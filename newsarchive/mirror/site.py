@@ -180,6 +180,13 @@ class MirrorSite(Generic[ArticleT]):
         self.generation = 0
         """Bumped by every ``advance()``: cached pages of an older generation are stale."""
         self.advances = 0
+        self.redesigned = False
+        """The site's new look (``advance(redesign=True)``, ``--redesign``): its templates
+        move the byline and the tags into new markup, as a site's relaunch does, so that a
+        profile written for the old look finds neither."""
+        self.gone_sections: set[str] = set()
+        """Sections whose listing answers 404 (``--gone-sections``), as when a site drops or
+        renames one; their articles stay where they are."""
         self._bodies: dict[int, Body] = {}
         self.articles: dict[int, ArticleT] = {}
         self.chronological: list[ArticleT] = []
@@ -295,8 +302,10 @@ class MirrorSite(Generic[ArticleT]):
         new_articles: int = 10,
         updated_articles: int = 5,
         hours: float = 6,
+        redesign: bool | None = None,
     ) -> dict[str, Any]:
-        """Move the clock on: publish new articles in the new window, update recent ones.
+        """Move the clock on: publish new articles in the new window, update recent ones;
+        ``redesign`` switches the site's new look on (or off) from now on.
 
         Updates go to articles published within the two days before the new ``now`` (that
         the site lets change, ``_updatable``): a new paragraph is appended, ``modified``
@@ -305,6 +314,8 @@ class MirrorSite(Generic[ArticleT]):
         """
         with self.lock:
             self.advances += 1
+            if redesign is not None:
+                self.redesigned = bool(redesign)
             rng = self._random("advance", self.advances) if seed is None else Random(seed)
             start, self.now = self.now, self.now + timedelta(hours=hours)
             span = (self.now - start).total_seconds()
@@ -332,6 +343,7 @@ class MirrorSite(Generic[ArticleT]):
                 "now": iso_utc(self.now),
                 "added": [a.id for a in fresh],
                 "updated": [a.id for a in updated],
+                "redesigned": self.redesigned,
             }
 
     def _publication_dates(self, rng: Random, count: int) -> list[datetime]:

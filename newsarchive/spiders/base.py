@@ -318,6 +318,7 @@ class SectionSpider(scrapy.Spider):
         if not listing.excerpts:
             if page == 1:
                 self.skipped.count("empty_section", response.url)
+                self.sweeps.get(section).empty_first_page = True
             else:
                 stats.inc_value("newsarchive/listing/sections_exhausted")
             self.sweeps.end(section, EXHAUSTED)
@@ -540,7 +541,7 @@ class SectionSpider(scrapy.Spider):
         kind = request.meta.get("newsarchive_kind")
         section = request.cb_kwargs.get("section")
         if kind == "listing" and section:
-            self.sweeps.end(section, FAILED)
+            self.sweeps.end(section, FAILED, failure=reason)
         elif kind == "article":
             self.crawler.signals.send_catch_log(
                 na_signals.article_failed,

@@ -114,7 +114,11 @@ def _resolve(site: MoscowTimesSite, base: str, path: str) -> pages.Page:
         return pages.html_page(page, "listing")
     if path == "/in-depth":
         return pages.redirect(f"{base}/features")
-    if (m := SECTION_PATH.fullmatch(path)) and m.group(1) in SECTIONS:
+    if (
+        (m := SECTION_PATH.fullmatch(path))
+        and m.group(1) in SECTIONS
+        and m.group(1) not in site.gone_sections
+    ):
         section = m.group(1)
         if m.group(2) is None:
             return pages.html_page(t.section_page(site, base, section), "section")

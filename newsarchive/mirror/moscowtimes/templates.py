@@ -7,6 +7,7 @@ body HTML holds ``site.BASE`` placeholders, replaced here.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from random import Random
@@ -259,13 +260,20 @@ def article_head(site: MoscowTimesSite, base: str, a: Article) -> str:
         '<meta name="twitter:card" content="summary_large_image">',
         '<meta name="twitter:site" content="@MoscowTimes">',
     ]
+    if site.redesigned:  # the relaunch's slimmer head: no keywords, tags or author
+        meta = [m for m in meta if not _REDESIGN_DROPS.search(m)]
     return "\n".join(meta) + "\n" + json_ld(site, base, a, description) + "\n"
+
+
+_REDESIGN_DROPS = re.compile(
+    r'(name|property)="(keywords|news_keywords|author|article:tag|article:author)"'
+)
 
 
 def json_ld(site: MoscowTimesSite, base: str, a: Article, description: str) -> str:
     """The three ld+json blocks: page metadata, the organization, and the invalid WebSite."""
     url = f"{base}{a.path}"
-    if a.authors:
+    if a.authors and not site.redesigned:
         author = {
             "@type": "Person",
             "name": a.authors[0],
@@ -286,7 +294,6 @@ def json_ld(site: MoscowTimesSite, base: str, a: Article, description: str) -> s
         article["dateModified"] = stamp(a.modified, a.offset)
     article |= {
         "dateCreated": stamp(a.created, a.offset),
-        "keywords": ", ".join(a.tags),
         "articleSection": section_of(a),
         "isAccessibleForFree": a.free,
         "inLanguage": "en",
@@ -297,6 +304,8 @@ def json_ld(site: MoscowTimesSite, base: str, a: Article, description: str) -> s
             "logo": {"@type": "ImageObject", "url": f"{base}/img/logo-1200.png"},
         },
     }
+    if not site.redesigned:
+        article["keywords"] = ", ".join(a.tags)
     if a.image:
         article["image"] = {"@type": "ImageObject", "url": f"{base}{a.image.path}"}
     crumbs = {
@@ -342,7 +351,9 @@ def json_ld(site: MoscowTimesSite, base: str, a: Article, description: str) -> s
     )
 
 
-def byline(a: Article, base: str) -> str:
+def byline(a: Article, base: str, redesigned: bool = False) -> str:
+    if redesigned:
+        return redesigned_byline(a, base)
     names = [
         f'<a class="byline__author__name" href="{base}/author/{slugify(n)}">{escape(n)}</a>'
         for n in a.authors
@@ -364,6 +375,21 @@ def byline(a: Article, base: str) -> str:
     return (
         '<div class="article__byline byline">'
         f'<div class="byline__details">{authors}{when}</div></div>'
+    )
+
+
+def redesigned_byline(a: Article, base: str) -> str:
+    """The relaunch's byline: new class names throughout."""
+    names = ", ".join(
+        f'<a class="article-meta__author" href="{base}/author/{slugify(n)}">{escape(n)}</a>'
+        for n in a.authors
+    )
+    when = a.modified if a.modified and a.modified - a.published > timedelta(minutes=10) else None
+    moment = when or a.published
+    return (
+        f'<div class="article-meta"><span class="article-meta__authors">{names}</span>'
+        f'<time class="article-meta__date" datetime="{stamp(moment, a.offset)}">'
+        f"{'Updated: ' if when else ''}{byline_date(moment)}</time></div>"
     )
 
 
@@ -429,7 +455,7 @@ def article_page(site: MoscowTimesSite, base: str, a: Article) -> str:
         tail.append(message)
     if a.section == "opinion":
         tail.append(bp.disclaimer())
-    if a.tags:
+    if a.tags and not site.redesigned:
         tags = "".join(
             f'<a class="tag article__tags__tag" href="{base}/tag/{slugify(t)}">{escape(t)}</a>'
             for t in a.tags
@@ -440,9 +466,17 @@ def article_page(site: MoscowTimesSite, base: str, a: Article) -> str:
         tail.append(newsletter)
     article = (
         f'<article class="article article--{section_of(a)}" data-id="{a.id}">'
-        f"{header}{byline(a, base)}{intro}{figure}\n{container}\n" + "\n".join(tail) + "</article>"
+        f"{header}{byline(a, base, site.redesigned)}{intro}{figure}\n{container}\n"
+        + "\n".join(tail)
+        + "</article>"
     )
     outside = []
+    if a.tags and site.redesigned:  # the relaunch moved the tags under the article
+        topics = "".join(
+            f'<li><a class="topics__link" href="{base}/tag/{slugify(t)}">{escape(t)}</a></li>'
+            for t in a.tags
+        )
+        outside.append(f'<aside class="topics"><h3>Topics</h3><ul>{topics}</ul></aside>')
     if message_at == "outside":
         outside.append(message)
     if newsletter_at == "outside":
