@@ -1,9 +1,12 @@
-"""The demo: serve the bundled mirror, crawl it into ``output/``, print what was archived.
+"""The demo: serve the bundled mirror, crawl it into ``output/``, summarise it, report on it.
+
+Prints what was archived, then writes the run report (an HTML page) and prints where it is.
 
     python -m newsarchive.demo [--articles 300] [--output output]
 
-Runs exactly what a user runs (``scrapy crawl moscowtimes``), only pointed at the offline
-mirror on 127.0.0.1 and without the politeness delays meant for the real site.
+Runs exactly what a user runs (``scrapy crawl moscowtimes``, then ``scrapy report``), only
+pointed at the offline mirror on 127.0.0.1 and without the politeness delays meant for the
+real site.
 """
 
 from __future__ import annotations
@@ -88,6 +91,18 @@ def print_summary(output: str) -> None:
     )
 
 
+def report(output: str) -> int:
+    """``scrapy report``: the archive's HTML page (it prints its own path), then where to
+    open it."""
+    code = subprocess.call(
+        [sys.executable, "-m", "scrapy", "report", "-s", f"NEWSARCHIVE_OUTPUT={output}"]
+    )
+    if code == 0:
+        page = (Path(output) / "report.html").resolve()
+        print(f"The run report: {page} (open {page.as_uri()} in a browser)")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=300)
@@ -103,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         mirror.wait(timeout=10)
     if code == 0 or any(Path(args.output).glob("site=*/date=*/*.parquet")):
         print_summary(args.output)
+    if Path(args.output).is_dir():
+        code = report(args.output) or code
     return code
 
 
