@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newsarchive.drift import FIELDS as FILL_FIELDS
 from newsarchive.storage import list_partition_files, temp_path_for, validate_site
 
 MANIFESTS_DIRNAME = "_manifests"
@@ -45,9 +46,9 @@ REPORT_FILENAME = "report.html"
 DEFAULT_RUNS = 30
 DAYS_SHOWN = 60
 SECTIONS_SHOWN = 40
-FIELDS = ("title", "authors", "published_at", "modified_at", "lead", "section", "tags", "image")
-FIELDS += ("body",)
-"""The fill-rate columns, in this order (a manifest's other fields follow, sorted)."""
+FIELDS = tuple(FILL_FIELDS)
+"""The fill-rate columns, in the drift alarm's order (a manifest's other fields follow,
+sorted)."""
 COLUMNS = ("section", "version", "published_at", "modified_at", "crawled_at")
 """The only Parquet columns read (``site`` and ``date`` come from the folder names)."""
 NO_SECTION = "(no section)"
