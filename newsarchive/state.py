@@ -446,64 +446,65 @@ class ArchiveState:
         path: str | Path | None = None,
         fetched: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> int:
-        """Record rows that now sit in a committed file, in one transaction.
+        """Record rows that now sit in a committed file, in one transaction (or as part of
+        the caller's ``batch``).
 
         ``fetched`` maps article IDs to what the response said (``etag``, ``last_modified``,
         ``fetched_at``), which the archive itself does not keep.
         """
         fetched = fetched or {}
-        count = 0
+        now = _iso(datetime.now(UTC))
+        versions: list[tuple[Any, ...]] = []
+        articles: list[tuple[Any, ...]] = []
+        queued: list[tuple[str, str]] = []
+        for row in rows:
+            article_id = str(row.get("article_id") or row["url"])
+            meta = fetched.get(article_id, {})
+            when = _iso(meta.get("fetched_at") or row.get("crawled_at")) or now
+            version = int(row["version"] or 1)
+            versions.append((site, row["url"], row["content_hash"], article_id, version))
+            articles.append(
+                (
+                    site,
+                    article_id,
+                    row["url"],
+                    row.get("canonical_url"),
+                    row["content_hash"],
+                    version,
+                    _iso(row.get("published_at")),
+                    when,
+                    when,
+                    meta.get("etag"),
+                    meta.get("last_modified"),
+                )
+            )
+            queued.append((site, article_id))
         with self._transaction():
-            for row in rows:
-                article_id = str(row.get("article_id") or row["url"])
-                meta = fetched.get(article_id, {})
-                when = _iso(meta.get("fetched_at") or row.get("crawled_at")) or _iso(
-                    datetime.now(UTC)
-                )
-                self.db.execute(
-                    "INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?, ?)",
-                    (site, row["url"], row["content_hash"], article_id, int(row["version"] or 1)),
-                )
-                self.db.execute(
-                    """
-                    INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (site, article_id) DO UPDATE SET
-                        url = excluded.url,
-                        canonical_url = excluded.canonical_url,
-                        content_hash = CASE WHEN excluded.version >= articles.version
-                            THEN excluded.content_hash ELSE articles.content_hash END,
-                        version = max(articles.version, excluded.version),
-                        published_at = coalesce(excluded.published_at, articles.published_at),
-                        first_fetched = min(articles.first_fetched, excluded.first_fetched),
-                        last_fetched = max(articles.last_fetched, excluded.last_fetched),
-                        etag = coalesce(excluded.etag, articles.etag),
-                        last_modified = coalesce(excluded.last_modified, articles.last_modified)
-                    """,
-                    (
-                        site,
-                        article_id,
-                        row["url"],
-                        row.get("canonical_url"),
-                        row["content_hash"],
-                        int(row["version"] or 1),
-                        _iso(row.get("published_at")),
-                        when,
-                        when,
-                        meta.get("etag"),
-                        meta.get("last_modified"),
-                    ),
-                )
-                self.db.execute(
-                    "DELETE FROM retry_queue WHERE site = ? AND article_id = ?",
-                    (site, article_id),
-                )
-                count += 1
+            self.db.executemany("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?, ?)", versions)
+            self.db.executemany(
+                """
+                INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (site, article_id) DO UPDATE SET
+                    url = excluded.url,
+                    canonical_url = excluded.canonical_url,
+                    content_hash = CASE WHEN excluded.version >= articles.version
+                        THEN excluded.content_hash ELSE articles.content_hash END,
+                    version = max(articles.version, excluded.version),
+                    published_at = coalesce(excluded.published_at, articles.published_at),
+                    first_fetched = min(articles.first_fetched, excluded.first_fetched),
+                    last_fetched = max(articles.last_fetched, excluded.last_fetched),
+                    etag = coalesce(excluded.etag, articles.etag),
+                    last_modified = coalesce(excluded.last_modified, articles.last_modified)
+                """,
+                articles,
+            )
+            self.db.executemany("DELETE FROM retry_queue WHERE site = ? AND article_id = ?", queued)
             if path is not None:
                 self.db.execute(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?)",
-                    (str(path), count, _iso(datetime.now(UTC))),
+                    (str(path), len(articles), now),
                 )
-        return count
+        return len(articles)
 
     def touch(
         self,
@@ -526,19 +527,42 @@ class ArchiveState:
         with self._transaction():
             self.db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
 
+    def batch(self) -> _Transaction:
+        """One transaction for everything written inside it (``with state.batch(): ...``).
+
+        The writer records each flush so (however many files it commits), and ``reconcile``
+        each read-back: one commit instead of one per file. A kill before the end loses only
+        records of files that are in place, which the next run reads back.
+        """
+        return self._transaction()
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
 
 
 class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on an exception). Inside another
+    transaction (a ``batch``), a savepoint of it: its changes are committed with the outer
+    one, and an exception undoes only its own."""
+
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self.savepoint: str | None = None
 
     def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        if self.db.in_transaction:
+            self.savepoint = f"nested_{id(self):x}"
+            self.db.execute(f"SAVEPOINT {self.savepoint}")
+        else:
+            self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self.savepoint is None:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+            return
+        if exc_type:
+            self.db.execute(f"ROLLBACK TO {self.savepoint}")
+        self.db.execute(f"RELEASE {self.savepoint}")
 
 
 def reconcile(state: ArchiveState, root: str | Path) -> list[Path]:
@@ -558,14 +582,15 @@ def reconcile(state: ArchiveState, root: str | Path) -> list[Path]:
     live: set[str] = set()
     read: list[Path] = []
     columns = [*COMMITTED_ROW_KEYS, "crawled_at"]
-    for partition, files in list_partition_files(root).items():
-        for file in files:
-            key = str(Path(file).resolve())
-            live.add(key)
-            if key in known:
-                continue
-            table = pq.read_table(file, columns=columns)
-            state.record_committed(partition.site, table.to_pylist(), path=key)
-            read.append(Path(file))
-    state.forget_files(known - live)
+    with state.batch():  # one transaction, however many files there are to read back
+        for partition, files in list_partition_files(root).items():
+            for file in files:
+                key = str(Path(file).resolve())
+                live.add(key)
+                if key in known:
+                    continue
+                table = pq.read_table(file, columns=columns)
+                state.record_committed(partition.site, table.to_pylist(), path=key)
+                read.append(Path(file))
+        state.forget_files(known - live)
     return read
