@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,37 @@ logger = logging.getLogger(__name__)
 
 # For spiders that declare no rules of their own; built once (it compiles its selectors).
 GENERIC_RULES = BoilerplateRules()
+# A paragraph seen in one article and in none of the next this many is forgotten.
+FORGET_AFTER_ARTICLES = 1_000
+
+
+@dataclass
+class BoundedRepeatedBlocks(RepeatedBlocks):
+    """``RepeatedBlocks`` whose counts do not grow with the run.
+
+    Nearly every paragraph a crawl sees is in one article only (165,763 of 165,871 counted in a
+    20,000-article first crawl of the Moscow Times mirror, ~16 MiB): counting them all made
+    learning the largest thing a large run kept. A paragraph seen once and in none of the
+    ``forget_after`` articles after it (between ``forget_after`` and twice that) is
+    forgotten. It is 100 times rarer than a block needs to be to be learned (a tenth of the
+    articles); should it become that common later, it is learned one sighting later than it
+    would have been. Paragraphs seen twice or more are kept, as are all learned blocks.
+    """
+
+    forget_after: int = FORGET_AFTER_ARTICLES
+    _young: set[str] = field(default_factory=set)
+    """Fingerprints first counted since the last time single sightings were forgotten."""
+
+    def _observe(self, fingerprints: set[str]) -> list[str]:
+        counts = self._counts
+        self._young.update(fp for fp in fingerprints if fp not in counts)
+        learned = super()._observe(fingerprints)
+        if self._articles % self.forget_after == 0:
+            young = self._young
+            for fp in [fp for fp, n in counts.items() if n == 1 and fp not in young]:
+                del counts[fp]
+            self._young = set()
+        return learned
 
 
 class BoilerplatePipeline(ArticlePipeline):
@@ -49,7 +81,7 @@ class BoilerplatePipeline(ArticlePipeline):
 
     def open_spider(self) -> None:
         if self.min_articles > 0:
-            self.repeated = RepeatedBlocks(self.min_articles, known=self._load_known())
+            self.repeated = BoundedRepeatedBlocks(self.min_articles, known=self._load_known())
 
     def close_spider(self) -> None:
         if self.repeated is not None and self.repeated.known:
