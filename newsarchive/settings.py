@@ -109,7 +109,14 @@ NEWSARCHIVE_OUTPUT = "output"
 NEWSARCHIVE_PARQUET_ENABLED = True
 # Flush a partition's buffer to a new file once it holds this many rows...
 NEWSARCHIVE_PARQUET_MAX_ROWS = 10_000
-# ...and flush the largest buffer whenever all buffers together exceed this many bytes.
+# ...and whenever all buffers together hold more than this many rows, or their texts more
+# than this many characters, flush the biggest buffers until half of each is left (in one
+# go: one state transaction). The rows bound keeps what a crawl holds, and what its
+# end-of-run flush writes, the same whatever the size of the run (a news article's row
+# takes ~8 KB).
+# Rows written before the run learns a repeated block keep it: stay well above 150 (the
+# articles learning needs).
+NEWSARCHIVE_PARQUET_MAX_BUFFERED_ROWS = 2_000
 NEWSARCHIVE_PARQUET_MAX_BYTES = 64 * 1024 * 1024
 NEWSARCHIVE_PARQUET_COMPRESSION = "zstd"
 # How long a crawl waits at start for a running `scrapy compact` to finish, in seconds.
