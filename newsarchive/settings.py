@@ -31,6 +31,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.useragent.ContactUserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": None,
+    "newsarchive.middlewares.timeout.AdaptiveTimeoutMiddleware": 560,
 }
 ROBOTSTXT_OBEY = True
 # A robots.txt that cannot be read (5xx, 429, network errors after the retries): "disallow"
@@ -50,12 +52,23 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 # --- Faults: bounded downloads, retries --------------------------------------------------------
+# The most a download may take. A page's first attempt gets less when the site answers much
+# faster: NEWSARCHIVE_TIMEOUT_FACTOR x the time within which it gave 95% of its recent
+# answers, at least NEWSARCHIVE_TIMEOUT_MIN; a retry gets all of DOWNLOAD_TIMEOUT
+# (middlewares/timeout.py). An answer that hangs then costs seconds, not half a minute.
 DOWNLOAD_TIMEOUT = 30
+NEWSARCHIVE_TIMEOUT_ADAPTIVE = True
+NEWSARCHIVE_TIMEOUT_MIN = 1.0
+NEWSARCHIVE_TIMEOUT_FACTOR = 3.0
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A retry has waited its backoff (a Retry-After: exactly that) already; it then goes ahead of
+# the queue, not behind it (Scrapy: -1), where it would wait for every page queued meanwhile:
+# many times what the site asked for, and a listing page's retry holds up its whole section.
+RETRY_PRIORITY_ADJUST = 10
 # "Gave up retrying" is a counted failure (newsarchive/failed/<reason>), not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # Backoff before a retry: this many seconds, doubled per retry, jittered, capped; a 429/503's
@@ -86,8 +99,15 @@ ITEM_PIPELINES = {
 CONCURRENT_ITEMS = 1
 
 SPIDER_MIDDLEWARES = {
+    # first: in a shared crawl (REDIS_URL) only the leader sends the start requests
+    "newsarchive.middlewares.frontier.LeaderStartsMiddleware": 10,
     "newsarchive.middlewares.incremental.IncrementalMiddleware": 950,
 }
+
+# -s REDIS_URL=redis://host:port/db: several workers share one crawl (see newsarchive.frontier).
+ADDONS = {"newsarchive.frontier.RedisFrontier": 0}
+# A worker whose heartbeat is older than this many seconds counts as gone.
+NEWSARCHIVE_WORKER_TIMEOUT = 30
 
 # `scrapy crawl` refuses to run when a -s override has left any of the components above or
 # below out (a dict given with -s replaces the project's): False allows a partial run.
@@ -96,6 +116,8 @@ NEWSARCHIVE_CHECK_COMPONENTS = True
 # Order matters: the run extension writes its manifest on spider_closed after the writer has
 # flushed its last files, so it comes last.
 EXTENSIONS = {
+    # REDIS_URL only: joins the shared crawl before the writer names its files after it
+    "newsarchive.extensions.frontier.SharedCrawl": 300,
     "newsarchive.extensions.state.ArchiveStateExtension": 400,
     "newsarchive.extensions.parquet.PartitionedParquetWriter": 500,
     # before ArchiveRun: its spider_closed judgement is part of the run's verdict

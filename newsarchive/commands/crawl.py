@@ -9,7 +9,8 @@ Same command and options as Scrapy's, plus:
   left out by a ``-s`` override (see ``left_out_components``);
 * exit 2 at once, with one line naming the argument, its value and what is accepted, if a
   spider argument cannot be used (``newsarchive.arguments``), before anything is written;
-* exit 73 (EX_CANTCREAT) at once if ``NEWSARCHIVE_OUTPUT`` cannot be created or written.
+* exit 73 (EX_CANTCREAT) at once if ``NEWSARCHIVE_OUTPUT`` cannot be created or written;
+* exit 69 (EX_UNAVAILABLE) at once if ``REDIS_URL`` is set and that Redis does not answer.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from scrapy.exceptions import UsageError
 from newsarchive import settings as project_settings
 from newsarchive.arguments import BadArgument
 from newsarchive.extensions.run import STATUS_KEY, crawl_lock
+from newsarchive.frontier import redacted, redis_unreachable, redis_url
 from newsarchive.storage import ArchiveLockedError
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 EXIT_LOCKED = 75
 EXIT_USAGE = 2
 EXIT_CANTCREAT = 73
+EXIT_UNAVAILABLE = 69
 COMPONENT_SETTINGS = (
     "ITEM_PIPELINES",
     "EXTENSIONS",
@@ -111,9 +114,21 @@ class Command(ScrapyCrawlCommand):
             )
             self.exitcode = EXIT_CANTCREAT
             return
+        shared = redis_url(self.settings)
+        if shared:  # a shared crawl: Redis must answer; the workers run side by side
+            problem = redis_unreachable(shared)
+            if problem:
+                print(
+                    f"newsarchive: not crawling: REDIS_URL={redacted(shared)!r} cannot be "
+                    f"used ({problem})",
+                    file=sys.stderr,
+                )
+                self.exitcode = EXIT_UNAVAILABLE
+                return
         try:  # a friendly early answer; the run extension takes the lock for real
-            with crawl_lock(root):
-                pass
+            if not shared:
+                with crawl_lock(root):
+                    pass
         except ArchiveLockedError as exc:
             print(f"newsarchive: not crawling: {exc}", file=sys.stderr)
             self.exitcode = EXIT_LOCKED

@@ -31,6 +31,7 @@ from newsarchive.extensions.drift import DRIFT_KEY
 from newsarchive.extensions.drift import FAILURES_KEY as DRIFT_FAILURES_KEY
 from newsarchive.extensions.drift import FIELDS_KEY as DRIFT_FIELDS_KEY
 from newsarchive.extensions.state import COMPLETENESS
+from newsarchive.frontier import redis_url
 from newsarchive.storage import ArchiveLock
 
 if TYPE_CHECKING:
@@ -86,7 +87,10 @@ class ArchiveRun:
             raise NotConfigured("no archive is written, so there is no run to manage")
         root = Path(crawler.settings.get("NEWSARCHIVE_OUTPUT") or "output")
         lock = crawl_lock(root)
-        lock.acquire(blocking=False)  # ArchiveLockedError: the crawl does not start
+        # ArchiveLockedError: the crawl does not start. The workers of a shared crawl
+        # (REDIS_URL) run side by side by design: the crawl in Redis keeps them in step.
+        if not redis_url(crawler.settings):
+            lock.acquire(blocking=False)
         ext = cls(crawler, root, lock)
         crawler.signals.connect(ext.file_committed, signal=na_signals.parquet_file_committed)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
@@ -153,6 +157,8 @@ class ArchiveRun:
         completeness = _by_prefix(stats, f"{COMPLETENESS}/")
         manifest = {
             "run_id": run_id,
+            "crawl_id": stats.get("newsarchive/frontier/crawl_id", run_id),
+            "worker": stats.get("newsarchive/frontier/worker"),
             "spider": getattr(self.crawler.spider, "name", None),
             "site": getattr(self.crawler.spider, "site", None),
             "started_at": self.started_at.isoformat(),

@@ -208,8 +208,8 @@ class SectionSpider(scrapy.Spider):
         from its listing, and gets its section from it. The feeds and sitemaps only add what
         no crawled section listed, so which source finds an article never depends on timing.
         """
-        if self._discovery_started:
-            return
+        if self._discovery_started or getattr(self, "frontier_follower", False):
+            return  # (a follower of a shared crawl leaves the discovery to the leader)
         self._discovery_started = True
         requests = list(self.discovery_requests())
         for request in requests:

@@ -1,0 +1,93 @@
+"""Real services for the tests, from Debian's packages, on 127.0.0.1.
+
+``require_binary`` finds a program, installing its Debian package with apt-get where it is
+missing and the tests run as root; where it cannot be had the test is skipped, except under
+CI (``CI=true``), where that is a failure: CI must not pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+
+def apt_install(*packages: str) -> str:
+    """``apt-get install`` the packages; returns what went wrong, or ''."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return "not root, or no apt-get: cannot install it"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "--no-install-recommends", *packages],
+    ):
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=900, env=env, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return f"{' '.join(command)} timed out"
+        if done.returncode != 0:
+            return f"{' '.join(command)} failed: {(done.stderr or done.stdout)[-800:]}"
+    return ""
+
+
+def require_binary(names: tuple[str, ...], packages: tuple[str, ...], what: str) -> str:
+    """The path of the first of ``names`` found, after installing ``packages`` if needed."""
+
+    def find() -> str | None:
+        return next((path for name in names if (path := shutil.which(name))), None)
+
+    binary = find()
+    problem = ""
+    if binary is None:
+        problem = apt_install(*packages)
+        binary = find()
+    if binary is None:
+        message = f"{what} is not available ({problem or 'not found after install'})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def redis_server(password: str | None = None) -> Iterator[str]:
+    """A throw-away redis-server on 127.0.0.1 (no persistence); yields its URL."""
+    binary = require_binary(("redis-server",), ("redis-server",), "redis-server")
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", *(["--requirepass", password] if password else [])]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith((b"+PONG", b"-NOAUTH")):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+        yield f"redis://{f':{password}@' if password else ''}127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
