@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +50,9 @@ def require_binary(names: tuple[str, ...], packages: tuple[str, ...], what: str)
     if binary is None:
         problem = apt_install(*packages)
         binary = find()
+        for package in packages:  # Debian starts a server package's daemon: not ours
+            if Path(f"/etc/init.d/{package}").exists():
+                subprocess.run(["service", package, "stop"], capture_output=True, check=False)
     if binary is None:
         message = f"{what} is not available ({problem or 'not found after install'})"
         if os.environ.get("CI") == "true":
