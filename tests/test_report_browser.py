@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import select
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import pytest
 
 from newsarchive.report import gather, write_report
+from tests.services import require_binary
 from tests.test_report import build_report_archive
 
 CHARTS = ("per_day", "per_section", "versions", "edits", "fill", "failures", "skips", "slowdowns")
@@ -49,44 +49,10 @@ FLAGS = (
 )
 
 
-def find_chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def install_chromium() -> str:
-    """``apt-get install`` Debian's Chromium; returns what went wrong, or ''."""
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return "not root, or no apt-get: cannot install it"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (
-        ["apt-get", "update"],
-        ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES],
-    ):
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=900, env=env, check=False
-            )
-        except subprocess.TimeoutExpired:
-            return f"{' '.join(command)} timed out"
-        if done.returncode != 0:
-            return f"{' '.join(command)} failed: {(done.stderr or done.stdout)[-800:]}"
-    return ""
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Debian's Chromium, installed if missing (a minute or two, once per machine)."""
-    binary = find_chromium()
-    problem = ""
-    if binary is None:
-        problem = install_chromium()
-        binary = find_chromium()
-    if binary is None:
-        message = f"headless Chromium is not available ({problem or 'not found after install'})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return binary
+    return require_binary(("chromium", "chromium-browser"), PACKAGES, "headless Chromium")
 
 
 def high_fd(fd: int) -> int:
