@@ -130,11 +130,20 @@ def parse_article(
     layout: PageLayout,
     article_id: Callable[[str], str | None],
     section: str | None = None,
+    *,
+    root: Any | None = None,
+    keep_page: bool = False,
 ) -> ArticlePage | None:
     """Raw fields of an article page, from its structured data and ``layout``; None if the
     page is not an article (no article object in its JSON-LD, no ``og:type`` article and no
-    body element: a login wall, a consent page, a listing)."""
-    root = parse_html(html)
+    body element: a login wall, a consent page, a listing).
+
+    ``root``: the page already parsed (``html`` is then not parsed again). ``keep_page``:
+    leave the tree as it is, ``lead_html`` and ``body_html`` being the lead and body
+    elements still in it (``detached`` makes them what they are otherwise), for a caller
+    that reads the same tree again (a tree handed to trafilatura before it is changed).
+    """
+    root = parse_html(html) if root is None else root
     index = PageIndex(root)
     objects, invalid = index.jsonld_objects()
     by_id = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
@@ -206,13 +215,24 @@ def parse_article(
         "modified_raw": modified_raw,
         "article_id": article_id(url) or article_id(index.canonical_url() or ""),
     }
-    # Parsed trees, handed to the boilerplate stage as they are (the lead first: it may sit
-    # inside the body, and must not be read twice).
+    # Parsed trees, handed to the boilerplate stage as they are (see ``detached``).
+    fields["lead_html"] = lead
+    fields["body_html"] = bodies[0] if bodies else None
+    page = ArticlePage(fields, problems)
+    return page if keep_page else detached(page)
+
+
+def detached(page: ArticlePage) -> ArticlePage:
+    """``page`` with its lead and body elements moved out of the page into trees of their
+    own, as the boilerplate stage takes them (the lead first: it may sit inside the body,
+    and must not be read twice). The body's content, not the body element: a site rule that
+    matches the container itself (a paywall class on it) must not take the whole article
+    with it."""
+    fields = page.fields
+    lead, body = fields.get("lead_html"), fields.get("body_html")
     fields["lead_html"] = detached_root(lead) if lead is not None else None
-    # The body's content, not the body element: a site rule that matches the container
-    # itself (a paywall class on it) must not take the whole article with it.
-    fields["body_html"] = detached_root(bodies[0], content_only=True) if bodies else None
-    return ArticlePage(fields, problems)
+    fields["body_html"] = detached_root(body, content_only=True) if body is not None else None
+    return page
 
 
 def _resolve(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:

@@ -29,7 +29,8 @@ from newsarchive import arguments
 from newsarchive.extract import generic
 from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
-from newsarchive.extract.html import css_xpath, detached_root, parse_html
+from newsarchive.extract.html import css_xpath, parse_html
+from newsarchive.extract.main_text import load_page, trafilatura_body
 from newsarchive.profiles import WORDPRESS_RULES
 from newsarchive.spiders.base import OPTIONAL_META
 from newsarchive.spiders.profile import ProfileSpider
@@ -238,13 +239,27 @@ class GenericSpider(ProfileSpider):
     ) -> ArticlePage | str | None:
         """The structured data's fields; the body as trafilatura finds it (a site with no
         profile has no body selector to trust), our cleaning after it."""
-        page = super().parse_article_page(response, section)
+        # One parse serves our reading of the structured data, trafilatura and htmldate:
+        # trafilatura's, which is what it would make of the text (it copies the tree).
+        tree = load_page(response.text)
+        # (not where it made a fragment of a page that starts with something else than
+        # markup, a PHP warning say: ours reads that as the whole document it is)
+        root = tree if tree is not None and tree.tag == "html" else None
+        page = generic.parse_article(
+            response.text,
+            response.url,
+            self.layout,
+            self.article_id,
+            section,
+            root=root,
+            keep_page=True,
+        )
         marked = not (isinstance(page, ArticlePage) and "no_article_markup" in page.problems)
         # lenient (scrapy extract): a page with no article markup is read as an article if
         # it has the text of one, since the pages it is given are meant to be articles
         if not marked and not self.lenient:
             return NOT_AN_ARTICLE_PAGE
-        body = trafilatura_body(response.text, response.url)
+        body = trafilatura_body(tree, response.url) if tree is not None else None
         if page is None:
             # No structured data and no article container: an article all the same, when
             # reading saved pages, if trafilatura finds an article's worth of text in it.
@@ -252,36 +267,19 @@ class GenericSpider(ProfileSpider):
             if not self.lenient or words < MIN_WORDS_WITHOUT_MARKUP:
                 return None
             page = generic.parse_article(
-                response.text, response.url, WHOLE_PAGE, self.article_id, section
+                response.text,
+                response.url,
+                WHOLE_PAGE,
+                self.article_id,
+                section,
+                root=root,
+                keep_page=True,
             )
             if not isinstance(page, ArticlePage):
                 return None
-        if body is not None:
-            page.fields["body_html"] = body
+        if body is None:
+            return generic.detached(page)
+        page.fields["body_html"] = None  # trafilatura's body instead of the layout's
+        generic.detached(page)
+        page.fields["body_html"] = body
         return page
-
-
-FULL_EXTRACTION_BELOW = 100
-"""Words under which trafilatura's fast extraction is done again in full (with its fallback
-extractors): on pages whose text is not in the markup it expects, ``fast`` finds a
-paragraph or two of a long article."""
-
-
-def trafilatura_body(html: str, url: str) -> etree._Element | None:
-    """The main text as trafilatura extracts it, as HTML (paragraphs, headings, lists,
-    quotes kept apart), parsed: None when it finds none. Fast mode first, the full one when
-    that finds little. Imported here: only a site with no profile needs it."""
-    import trafilatura
-
-    body = None
-    for fast in (True, False):
-        extracted = trafilatura.extract(
-            html, url=url, output_format="html", fast=fast, include_comments=False
-        )
-        root = parse_html(extracted) if extracted else None
-        found = next(root.iter("body"), None) if root is not None else None
-        if found is not None:
-            body = found
-            if len(" ".join(found.itertext()).split()) >= FULL_EXTRACTION_BELOW:
-                break
-    return detached_root(body, content_only=True) if body is not None else None

@@ -1,0 +1,131 @@
+"""trafilatura's text of a page, from one parse (``newsarchive.extract.main_text``): the same
+tree as ``trafilatura.extract(html, output_format="html")`` parsed again, without the round
+trip, and the structured data read from the same tree as from our own parse."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import trafilatura
+from lxml import etree
+
+from newsarchive.extract import generic
+from newsarchive.extract.html import detached_root, parse_html
+from newsarchive.extract.main_text import FULL_EXTRACTION_BELOW, load_page, trafilatura_body
+from newsarchive.spiders.generic import GENERIC_LAYOUT
+
+URL = "https://news.example.org/2026/03/05/a-story/"
+SENTENCE = (
+    "The council met on Thursday evening and decided, after a long debate about the budget, "
+    "to keep the library open on Sundays for another year. "
+)
+
+
+def page(body: str, head: str = "", before: str = "") -> str:
+    return (
+        f"{before}<!DOCTYPE html><html lang='en'><head><title>A story</title>{head}</head>"
+        f"<body><nav><a href='/'>Home</a> <a href='/news/'>News</a></nav>{body}"
+        "<footer><p>© 2026 Example News. All rights reserved.</p></footer></body></html>"
+    )
+
+
+ARTICLE = page(
+    "<article><h1>A story</h1>"
+    + "".join(f"<p>{SENTENCE * 3} Caf\u0065\u0301 n\u00b0{n}.</p>" for n in range(6))
+    + "<h2>What comes next</h2><ul><li>One thing</li><li>Another thing</li></ul>"
+    + f"<blockquote>{SENTENCE}</blockquote></article>",
+    head='<script type="application/ld+json">'
+    + json.dumps(
+        {
+            "@type": "NewsArticle",
+            "headline": "A story",
+            "datePublished": "2026-03-05T09:15:00+01:00",
+            "author": {"@type": "Person", "name": "Ana Example"},
+        }
+    )
+    + "</script><!-- a comment in the head -->",
+)
+# A heading inside a paragraph (template markup): a parser closes the paragraph before it.
+MISNESTED = page(
+    "<article>"
+    + "".join(f"<p>{SENTENCE * 3}</p>" for _ in range(4))
+    + f"<p>Step by step <span><h3>{{{{title}}}}</h3> {SENTENCE}</span> more text</p></article>"
+)
+# A page that starts with something else than markup (a PHP warning): trafilatura's
+# parser makes a fragment of it.
+WARNING_FIRST = page(
+    "".join(f"<p>{SENTENCE * 2}</p>" for _ in range(5)),
+    before="<br />\n<b>Warning</b>: Undefined index in <b>/var/www/x.php</b><br />\n",
+)
+SHORT = page(f"<div class='content'><p>{SENTENCE}</p></div>")  # under 100 words: full mode
+
+
+def by_string(html: str, url: str) -> etree._Element | None:
+    """What ``trafilatura_body`` gave before: ``extract`` to an HTML string, parsed again."""
+    body = None
+    for fast in (True, False):
+        extracted = trafilatura.extract(
+            html, url=url, output_format="html", fast=fast, include_comments=False
+        )
+        root = parse_html(extracted) if extracted else None
+        found = next(root.iter("body"), None) if root is not None else None
+        if found is not None:
+            body = found
+            if len(" ".join(found.itertext()).split()) >= FULL_EXTRACTION_BELOW:
+                break
+    return detached_root(body, content_only=True) if body is not None else None
+
+
+def serialised(element: etree._Element | None) -> str | None:
+    """The tree as text, without the whitespace a pretty-printed string adds between blocks
+    (``clean_body`` splits paragraphs on elements, not on that whitespace)."""
+    if element is None:
+        return None
+    for node in element.iter():
+        for name in ("text", "tail"):
+            value = getattr(node, name)
+            if value is not None and not value.strip():
+                setattr(node, name, None)
+    return etree.tostring(element, encoding="unicode")
+
+
+@pytest.mark.parametrize("html", [ARTICLE, MISNESTED, WARNING_FIRST, SHORT, "", "not html"])
+def test_the_body_from_a_tree_is_the_body_of_the_html_string(html: str) -> None:
+    tree = load_page(html) if html else None
+    from_tree = trafilatura_body(tree, URL) if tree is not None else None
+    assert serialised(from_tree) == serialised(by_string(html, URL) if html else None)
+    assert serialised(trafilatura_body(html, URL) if html else None) == serialised(from_tree)
+
+
+def test_the_body_text_is_normalised_to_nfc_as_trafilatura_s_string_is() -> None:
+    body = trafilatura_body(ARTICLE, URL)
+    assert body is not None
+    text = "".join(body.itertext())
+    assert "Caf\u00e9" in text and "Cafe\u0301" not in text
+
+
+def test_the_misnested_heading_closes_its_paragraph_as_a_parser_would() -> None:
+    body = trafilatura_body(MISNESTED, URL)
+    assert body is not None
+    assert not any(p.find(".//h3") is not None for p in body.iter("p"))
+
+
+def test_the_page_tree_is_left_as_it_was_for_the_next_reader() -> None:
+    tree = load_page(ARTICLE)
+    before = etree.tostring(tree)
+    trafilatura_body(tree, URL)
+    assert etree.tostring(tree) == before
+
+
+def test_structured_data_read_from_trafilatura_s_tree_is_ours() -> None:
+    ours = generic.parse_article(ARTICLE, URL, GENERIC_LAYOUT, lambda url: url)
+    shared = generic.parse_article(
+        ARTICLE, URL, GENERIC_LAYOUT, lambda url: url, root=load_page(ARTICLE), keep_page=True
+    )
+    assert ours is not None and shared is not None
+    assert shared.fields["body_html"].tag == "article"  # still in the page: not detached
+    generic.detached(shared)
+    for name in ("title", "authors", "published_raw", "language", "canonical_url"):
+        assert shared.fields[name] == ours.fields[name], name
+    assert etree.tostring(shared.fields["body_html"]) == etree.tostring(ours.fields["body_html"])
