@@ -5,7 +5,11 @@ opposite, in proportion:
 
 - The failed request's own retry waits: ``Retry-After`` when the answer gives one (no more:
   that is what the site asked for), else an exponential, jittered backoff. Other requests go
-  on meanwhile.
+  on meanwhile: a waiting retry does not hold one of the downloader's places
+  (``CONCURRENT_REQUESTS``), and once it has waited it goes ahead of the queue
+  (``RETRY_PRIORITY_ADJUST`` is positive in the project's settings), instead of waiting
+  again behind every page queued meanwhile (a listing page's retry behind the articles of
+  every section: its own section's next pages wait for it).
 - The download slot (the site) is slowed down only under *sustained* pressure: at least
   ``SUSTAINED_ANSWERS`` 429/503 answers within ``WINDOW_SECONDS``, making up at least
   ``SUSTAINED_SHARE`` of the slot's answers there. Then its delay doubles (from
@@ -259,7 +263,22 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self._episode_over(key, pressure, now)
 
     async def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            from twisted.internet import reactor  # the one Scrapy installed
+        """Wait before the retry goes out, without taking one of the downloader's places
+        (``CONCURRENT_REQUESTS``) meanwhile: the request is not being downloaded. (It
+        stays among the downloader's active requests, so the crawl does not look idle.)"""
+        if seconds <= 0:
+            return
+        from twisted.internet import reactor  # the one Scrapy installed
 
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        lift = downloader is not None and downloader.total_concurrency > 0
+        if lift:
+            downloader.total_concurrency += 1
+            wake = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
+            if wake is not None:  # the engine may send another request now
+                wake.schedule()
+        try:
             await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
+        finally:
+            if lift:
+                downloader.total_concurrency -= 1
