@@ -47,6 +47,9 @@ a request without a kind stays local too)."""
 SHARED_KINDS = frozenset({"article"})
 DEFAULT_WORKER_TIMEOUT = 30.0
 HEARTBEAT_SECONDS = 2.0
+POLL_SECONDS = 0.2
+"""How often a starved worker asks the shared queue again (Scrapy's engine would wait for
+its 5-s heartbeat: a second worker would spend its time waiting)."""
 KEY_PREFIX = "newsarchive"
 
 
@@ -141,6 +144,9 @@ class Coordinator:
                 crawl_id, leader = current.decode(), False
                 break
         self.membership = Membership(self.site, crawl_id, worker_id, leader)
+        # The leader has its start requests to make: busy from the start, so that a worker
+        # joining before the first article is queued does not find nothing to do and leave.
+        self._busy = leader
         self.heartbeat()
         return self.membership
 
@@ -281,6 +287,9 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc,valid-type]
         self.dupefilter_key = coordinator.me.key("dupefilter")
         self.local: list[tuple[int, int, Any]] = []
         self._sequence = 0
+        self.starved = False
+        """The last pop found nothing: another worker may queue something any moment, and
+        the engine only asks again on its next event (or its 5-s heartbeat)."""
         self.df = SharedDupeFilter(self.server, key=self.dupefilter_key, debug=False)
         self.df.fingerprinter = getattr(self.crawler, "request_fingerprinter", None)
         super().open(spider)
@@ -303,9 +312,11 @@ class SharedScheduler(RedisScheduler):  # type: ignore[misc,valid-type]
 
     def next_request(self) -> Any:
         if self.local:
+            self.coordinator.busy()
             self.stats.inc_value("scheduler/dequeued/memory")
             return heapq.heappop(self.local)[2]
         request = self.queue.pop(0)
+        self.starved = request is None
         if request is not None:
             self.coordinator.busy()
             self.stats.inc_value("scheduler/dequeued/redis")
