@@ -4,6 +4,7 @@ trip, and the structured data read from the same tree as from our own parse."""
 
 from __future__ import annotations
 
+import codecs
 import json
 
 import pytest
@@ -129,3 +130,43 @@ def test_structured_data_read_from_trafilatura_s_tree_is_ours() -> None:
     for name in ("title", "authors", "published_raw", "language", "canonical_url"):
         assert shared.fields[name] == ours.fields[name], name
     assert etree.tostring(shared.fields["body_html"]) == etree.tostring(ours.fields["body_html"])
+
+
+XHTML = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        ARTICLE,
+        WARNING_FIRST,
+        XHTML + ARTICLE.removeprefix("<!DOCTYPE html>"),
+        XHTML.strip() + "<html><body><p>one line, no newline: Grüße</p></body></html>",
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ARTICLE,
+        "<html/>\n<body><p>A self-closing html element</p></body>",
+        "\u00a0" + ARTICLE,  # a no-break space first: lxml.html's page test differs on bytes
+        ARTICLE.replace("A story", "A story\x0b with a control character"),
+        ARTICLE.replace("A story", "A story \ufffd replaced"),
+        ARTICLE.replace("A story", "A story \uffff"),
+        "<p>just a fragment</p>",
+        "no markup at all",
+    ],
+)
+def test_a_page_parsed_from_its_utf8_bytes_is_the_tree_trafilatura_parses(html: str) -> None:
+    from trafilatura.utils import load_html
+
+    expected = load_html(html)
+    for body in (html.encode("utf-8"), codecs.BOM_UTF8 + html.encode("utf-8")):
+        tree = load_page(html, body, "utf-8")
+        assert (tree is None) == (expected is None)
+        if tree is not None:
+            assert etree.tostring(tree.getroottree()) == etree.tostring(expected.getroottree())
+
+
+def test_a_page_in_another_encoding_is_parsed_from_its_text() -> None:
+    html = page(f"<article><p>Une histoire à Paris. {SENTENCE * 4}</p></article>")
+    tree = load_page(html, html.encode("cp1252"), "cp1252")
+    assert etree.tostring(tree) == etree.tostring(load_page(html))

@@ -133,6 +133,7 @@ def parse_article(
     *,
     root: Any | None = None,
     keep_page: bool = False,
+    find_body: bool = True,
 ) -> ArticlePage | None:
     """Raw fields of an article page, from its structured data and ``layout``; None if the
     page is not an article (no article object in its JSON-LD, no ``og:type`` article and no
@@ -142,21 +143,25 @@ def parse_article(
     leave the tree as it is, ``lead_html`` and ``body_html`` being the lead and body
     elements still in it (``detached`` makes them what they are otherwise), for a caller
     that reads the same tree again (a tree handed to trafilatura before it is changed).
+    ``find_body=False``: the layout's body is only looked for where it decides whether the
+    page is an article (its markup does not say so), for a caller with a body of its own
+    (trafilatura's), which looks for it with ``layout_body`` only if it has none after all.
     """
     root = parse_html(html) if root is None else root
     index = PageIndex(root)
     objects, invalid = index.jsonld_objects()
     by_id = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
     news = jsonld_of_type(objects, *ARTICLE_TYPES)
-    bodies = _select_first(root, layout.body)
-    if not bodies and not news and index.meta("og:type") != "article":
+    marked = bool(news) or index.meta("og:type") == "article"
+    bodies = _select_first(root, layout.body) if find_body or not marked else []
+    if not bodies and not marked:
         return None
     problems = ["jsonld_invalid"] if invalid else []
     if not news:
         problems.append("jsonld_missing_article")
-        if index.meta("og:type") != "article":
+        if not marked:
             problems.append("no_article_markup")  # the page does not say it is an article
-    if not bodies:
+    if not bodies and (find_body or not marked):
         problems.append("body_container_missing")
     webpage = _object(news.get("mainEntityOfPage"), by_id)
 
@@ -220,6 +225,12 @@ def parse_article(
     fields["body_html"] = bodies[0] if bodies else None
     page = ArticlePage(fields, problems)
     return page if keep_page else detached(page)
+
+
+def layout_body(root: Any, layout: PageLayout) -> Any | None:
+    """The element holding the article's text, as ``parse_article`` finds it; None if the
+    page has none."""
+    return _first(_select_first(root, layout.body))
 
 
 def detached(page: ArticlePage) -> ArticlePage:

@@ -241,10 +241,10 @@ class GenericSpider(ProfileSpider):
         profile has no body selector to trust), our cleaning after it."""
         # One parse serves our reading of the structured data, trafilatura and htmldate:
         # trafilatura's, which is what it would make of the text (it copies the tree).
-        tree = load_page(response.text)
-        # (not where it made a fragment of a page that starts with something else than
-        # markup, a PHP warning say: ours reads that as the whole document it is)
-        root = tree if tree is not None and tree.tag == "html" else None
+        # Not where it made a fragment of a page that starts with something else than
+        # markup (a PHP warning, say): ours reads that as the whole document it is.
+        tree = load_page(response.text, response.body, response.encoding)
+        root = tree if tree is not None and tree.tag == "html" else parse_html(response.text)
         page = generic.parse_article(
             response.text,
             response.url,
@@ -253,6 +253,7 @@ class GenericSpider(ProfileSpider):
             section,
             root=root,
             keep_page=True,
+            find_body=False,
         )
         marked = not (isinstance(page, ArticlePage) and "no_article_markup" in page.problems)
         # lenient (scrapy extract): a page with no article markup is read as an article if
@@ -278,6 +279,9 @@ class GenericSpider(ProfileSpider):
             if not isinstance(page, ArticlePage):
                 return None
         if body is None:
+            # trafilatura found no text: the layout's body, cleaned by our rules alone
+            if page.fields["body_html"] is None:
+                page.fields["body_html"] = generic.layout_body(root, self.layout)
             return generic.detached(page)
         page.fields["body_html"] = None  # trafilatura's body instead of the layout's
         generic.detached(page)
