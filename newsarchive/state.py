@@ -26,11 +26,17 @@ Tables:
 The schema carries a version (``PRAGMA user_version``); an older state is migrated in place
 when it is opened. A state of release 0.1 has no sweeps, so the first run after the upgrade
 pages every section to its end and fills whatever gaps the old horizon left.
+
+``open_state`` chooses the backend by ``NEWSARCHIVE_STATE``: a path or ``sqlite:///path``
+is this SQLite file (the default); ``redis://``, ``rediss://`` and ``unix://`` URLs are
+``newsarchive.state_redis`` (several workers, several machines); any other scheme is an
+``UnsupportedStateLocation`` error, raised before anything is created.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.drift import RunFill
+from newsarchive.redaction import redact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -338,14 +345,26 @@ class ArchiveState:
                 (_iso(datetime.now(UTC)), reason, run_id),
             )
 
-    def unfinished_runs(self, exclude: str) -> list[tuple[str, str]]:
+    def unfinished_runs(
+        self, exclude: str, *, site: str | None = None, crawl_id: str | None = None
+    ) -> list[tuple[str, str]]:
         """(run_id, started_at) of runs that started and never finished, oldest first, and
-        marks them as such: the caller holds the crawl lock, so none of them is running."""
-        rows = self.db.execute(
-            "SELECT run_id, started_at FROM runs WHERE finished_at IS NULL AND run_id <> ? "
-            "ORDER BY started_at",
-            (exclude,),
-        ).fetchall()
+        marks them as such: the caller holds the crawl lock, so none of them is running.
+
+        In a shared crawl (no lock) other sites' crawls may be running, and so may the
+        other workers of this crawl: ``site`` keeps only that site's runs, ``crawl_id``
+        leaves out the runs of that crawl (its own ID, and the followers' ``<crawl_id>-*``).
+        """
+        rows = [
+            (run_id, started)
+            for run_id, started, run_site in self.db.execute(
+                "SELECT run_id, started_at, site FROM runs "
+                "WHERE finished_at IS NULL AND run_id <> ? ORDER BY started_at",
+                (exclude,),
+            )
+            if (site is None or run_site == site)
+            and not (crawl_id and (run_id == crawl_id or run_id.startswith(f"{crawl_id}-")))
+        ]
         if rows:
             with self._transaction():
                 self.db.executemany(
@@ -594,3 +613,50 @@ def reconcile(state: ArchiveState, root: str | Path) -> list[Path]:
                 read.append(Path(file))
         state.forget_files(known - live)
     return read
+
+
+# --- choosing the backend -----------------------------------------------------------------
+
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+):/")
+
+
+class UnsupportedStateLocation(ValueError):
+    """``NEWSARCHIVE_STATE`` names a scheme no backend serves (one line, for the user)."""
+
+
+def state_backend(location: str | Path) -> tuple[str, str]:
+    """``("sqlite", path)`` or ``("redis", url)`` for a ``NEWSARCHIVE_STATE`` value.
+
+    A plain path is SQLite, as is ``sqlite://`` followed by a path (``sqlite:///var/x.sqlite``
+    is ``/var/x.sqlite``). Anything else that looks like ``scheme:/...`` is refused: it would
+    otherwise be taken for a relative path and create a folder named ``scheme:``.
+    """
+    if isinstance(location, Path):
+        return "sqlite", str(location)
+    match = _SCHEME.match(location)
+    if match is None:
+        return "sqlite", location
+    scheme = match.group("scheme").lower()
+    if scheme == "sqlite" and location[len(scheme) :].startswith("://"):
+        path = location[len(scheme) + 3 :]
+        if path:
+            return "sqlite", path
+    elif scheme in REDIS_SCHEMES and location[len(scheme) :].startswith("://"):
+        return "redis", location
+    raise UnsupportedStateLocation(
+        f"NEWSARCHIVE_STATE={redact(location)!r} is not a state this release can keep: give "
+        "a path or sqlite:///path (SQLite, the default), or redis://host:port/db "
+        "(also rediss://, unix://; ?prefix=... sets the key prefix)"
+    )
+
+
+def open_state(location: str | Path) -> Any:
+    """The state at ``location`` (see ``state_backend``): an ``ArchiveState``, or a
+    ``newsarchive.state_redis.RedisArchiveState`` with the same methods."""
+    backend, target = state_backend(location)
+    if backend == "redis":
+        from newsarchive.state_redis import RedisArchiveState
+
+        return RedisArchiveState(target)
+    return ArchiveState(target)

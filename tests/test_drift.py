@@ -20,8 +20,8 @@ from newsarchive.drift import (
 )
 from newsarchive.mirror.registry import build_site
 from newsarchive.mirror.server import MirrorServer
-from newsarchive.state import ArchiveState
 from tests.conftest import run_crawl
+from tests.state_backends import BACKENDS, open_backend
 
 
 def article(rng: random.Random, **rates: float) -> dict[str, Any]:
@@ -137,8 +137,11 @@ def test_sections_that_fail_or_list_nothing_are_named() -> None:
     assert "http_404" in alarms[0].message
 
 
-def test_history_skips_alarmed_runs_and_stops_at_an_accepted_one(tmp_path: Path) -> None:
-    state = ArchiveState(tmp_path / "state.sqlite")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_history_skips_alarmed_runs_and_stops_at_an_accepted_one(
+    backend: str, tmp_path: Path
+) -> None:
+    state = open_backend(backend, tmp_path)
     fill = RunFill(10, {"title": 10}, [1.0, 2.0])
     state.record_fill("r1", "s", RunFill(10, {"title": 1}, []), alarmed=False, accepted=False)
     state.record_fill("r2", "s", fill, alarmed=False, accepted=True)

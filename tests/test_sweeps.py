@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,7 @@ from newsarchive.sweeps import (
     SweepLog,
     reaches_floor,
 )
+from tests.state_backends import BACKENDS, open_backend
 
 # The schema of release 0.1, as its state.py created it (no user_version).
 RELEASE_0_1_SCHEMA = """
@@ -73,8 +76,15 @@ def test_only_complete_sweeps_vouch() -> None:
     assert log.summary()["a"] == {"pages": 1, "end": EXHAUSTED}
 
 
-def test_a_mark_only_moves_down(tmp_path: Path) -> None:
-    state = ArchiveState(tmp_path / "state.sqlite")
+@pytest.fixture(params=BACKENDS)
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """The state API, on each backend."""
+    state = open_backend(request.param, tmp_path)
+    yield state
+    state.close()
+
+
+def test_a_mark_only_moves_down(state: Any) -> None:
     assert state.sweep_reach("mt", "news", "1") is None
     state.record_sweep("mt", "news", ["1", "2"], "2026-11-05")
     assert state.sweep_reach("mt", "news", "1") == "2026-11-05"
@@ -89,8 +99,7 @@ def test_a_mark_only_moves_down(tmp_path: Path) -> None:
     assert state.sweep_reach("mt", "news", "2") == "2026-11-05"
 
 
-def test_retry_queue_counts_runs_and_empties_on_commit(tmp_path: Path) -> None:
-    state = ArchiveState(tmp_path / "state.sqlite")
+def test_retry_queue_counts_runs_and_empties_on_commit(state: Any) -> None:
     queue = state.queue_failed
     assert queue("mt", "7", "http://x/a7", section="news", reason="http_500", run_id="r1") == 1
     assert queue("mt", "7", "http://x/a7", section=None, reason="timeout", run_id="r1") == 1
@@ -113,8 +122,7 @@ def test_retry_queue_counts_runs_and_empties_on_commit(tmp_path: Path) -> None:
     assert state.known_ids("mt", ["7", "8"]) == {"7"}  # now as an archived article
 
 
-def test_unfinished_runs_are_reported_once(tmp_path: Path) -> None:
-    state = ArchiveState(tmp_path / "state.sqlite")
+def test_unfinished_runs_are_reported_once(state: Any) -> None:
     state.start_run("r1", "mt")
     state.start_run("r2", "mt")
     state.finish_run("r2", "finished")

@@ -10,7 +10,10 @@ Same command and options as Scrapy's, plus:
 * exit 2 at once, with one line naming the argument, its value and what is accepted, if a
   spider argument cannot be used (``newsarchive.arguments``), before anything is written;
 * exit 73 (EX_CANTCREAT) at once if ``NEWSARCHIVE_OUTPUT`` cannot be created or written;
-* exit 69 (EX_UNAVAILABLE) at once if ``REDIS_URL`` is set and that Redis does not answer.
+* exit 69 (EX_UNAVAILABLE) at once if ``REDIS_URL`` is set and that Redis does not answer;
+* exit 2 at once, before anything is created, if ``NEWSARCHIVE_STATE`` has a scheme no
+  backend serves (``newsarchive.state.state_backend``), and 69 if it is a Redis that does
+  not answer.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from newsarchive import settings as project_settings
 from newsarchive.arguments import BadArgument
 from newsarchive.extensions.run import STATUS_KEY, crawl_lock
 from newsarchive.frontier import redacted, redis_unreachable, redis_url
+from newsarchive.state import UnsupportedStateLocation, state_backend
 from newsarchive.storage import ArchiveLockedError
 
 if TYPE_CHECKING:
@@ -104,6 +108,8 @@ class Command(ScrapyCrawlCommand):
             print(f"newsarchive: not crawling: {exc}", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
+        if self._bad_state():
+            return
         root = Path(self.settings.get("NEWSARCHIVE_OUTPUT") or "output")
         problem = unwritable(root)
         if problem:
@@ -139,3 +145,30 @@ class Command(ScrapyCrawlCommand):
         status = crawler.stats.get_value(STATUS_KEY) if crawler.stats else None
         if self.crawler_process.bootstrap_failed or status == "failed":
             self.exitcode = 1
+
+    def _bad_state(self) -> bool:
+        """Say in one line why ``NEWSARCHIVE_STATE`` cannot be used (and set the exit code),
+        before anything is created; False if it can be."""
+        assert self.settings is not None
+        location = self.settings.get("NEWSARCHIVE_STATE")
+        if not location or not self.settings.getbool("NEWSARCHIVE_STATE_ENABLED", True):
+            return False
+        try:
+            backend, target = state_backend(str(location))
+        except UnsupportedStateLocation as exc:
+            print(f"newsarchive: not crawling: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_USAGE
+            return True
+        if backend == "redis":
+            from newsarchive.state_redis import split_url
+
+            problem = redis_unreachable(split_url(target)[0])
+            if problem:
+                print(
+                    f"newsarchive: not crawling: NEWSARCHIVE_STATE={redacted(target)!r} "
+                    f"cannot be used ({problem})",
+                    file=sys.stderr,
+                )
+                self.exitcode = EXIT_UNAVAILABLE
+                return True
+        return False

@@ -1,8 +1,11 @@
 """Opens the cross-run state for a crawl and keeps it in step with the archive.
 
-Settings: ``NEWSARCHIVE_STATE_ENABLED`` (default on), ``NEWSARCHIVE_STATE`` (path of the SQLite
-file; default ``<NEWSARCHIVE_OUTPUT>/_state/state.sqlite``), ``NEWSARCHIVE_FAILED_RETRY_RUNS``
-(how many later runs retry an article that failed for good; default 10).
+Settings: ``NEWSARCHIVE_STATE_ENABLED`` (default on), ``NEWSARCHIVE_STATE`` (where the state
+is: a path or ``sqlite:///path`` of the SQLite file, default
+``<NEWSARCHIVE_OUTPUT>/_state/state.sqlite``; or ``redis://host:port/db[?prefix=...]`` for a
+state shared by workers on several machines, see ``newsarchive.state_redis``; any other
+scheme stops the crawl before it starts), ``NEWSARCHIVE_FAILED_RETRY_RUNS`` (how many later
+runs retry an article that failed for good; default 10).
 
 At open, files the state does not know yet are read back (``reconcile``), and runs that
 started but never finished (killed, crashed) are named in the log and the manifest. Rows are
@@ -27,7 +30,7 @@ from scrapy.exceptions import NotConfigured
 
 from newsarchive import signals as na_signals
 from newsarchive.accounting import ReasonCounter
-from newsarchive.state import ArchiveState, reconcile
+from newsarchive.state import open_state, reconcile
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,17 +45,19 @@ COMPLETENESS = "newsarchive/completeness"
 """Stats prefix of what the manifest reports under ``completeness``."""
 
 
-def state_path(settings: Any) -> Path:
+def state_location(settings: Any) -> str | Path:
+    """``NEWSARCHIVE_STATE``, or the default SQLite file in the archive folder."""
     explicit = settings.get("NEWSARCHIVE_STATE")
     if explicit:
-        return Path(explicit)
+        return str(explicit)
     return Path(settings.get("NEWSARCHIVE_OUTPUT") or "output") / "_state" / "state.sqlite"
 
 
 class ArchiveStateExtension:
-    """Owns the ``ArchiveState`` of a crawl (``crawler.newsarchive_state``)."""
+    """Owns the ``ArchiveState`` (or ``RedisArchiveState``) of a crawl
+    (``crawler.newsarchive_state``)."""
 
-    def __init__(self, crawler: Crawler, state: ArchiveState, root: Path, retry_runs: int) -> None:
+    def __init__(self, crawler: Crawler, state: Any, root: Path, retry_runs: int) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.state = state
@@ -79,7 +84,9 @@ class ArchiveStateExtension:
         if retry_runs < 0:
             raise ValueError("NEWSARCHIVE_FAILED_RETRY_RUNS must be 0 or more")
         root = Path(settings.get("NEWSARCHIVE_OUTPUT") or "output")
-        ext = cls(crawler, ArchiveState(state_path(settings)), root, retry_runs)
+        # An unsupported scheme is an UnsupportedStateLocation here, before any request
+        # (``scrapy crawl`` says so in one line before it even builds the crawler).
+        ext = cls(crawler, open_state(state_location(settings)), root, retry_runs)
         crawler.newsarchive_state = ext.state  # type: ignore[attr-defined]
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
@@ -117,10 +124,22 @@ class ArchiveStateExtension:
     def _unfinished_runs(self, read: list[Path]) -> list[str]:
         """Runs that started and did not finish: those the state saw start, and those that
         left files it had not recorded and no final manifest (release 0.1 kept no runs)."""
-        unfinished = [run_id for run_id, _ in self.state.unfinished_runs(exclude=self.run_id)]
+        # In a shared crawl nothing holds the archive lock: other sites' crawls and this
+        # crawl's other workers may be running, and are not unfinished.
+        frontier = getattr(self.crawler, "newsarchive_frontier", None)
+        crawl_id = frontier.me.crawl_id if frontier is not None else None
+        site = getattr(self.crawler.spider, "site", None) if frontier is not None else None
+        unfinished = [
+            run_id
+            for run_id, _ in self.state.unfinished_runs(
+                exclude=self.run_id, site=site, crawl_id=crawl_id
+            )
+        ]
         for path in read:
             match = _PART_RUN_ID.fullmatch(path.name)
             run_id = match.group(1) if match else None
+            if crawl_id and run_id and (run_id == crawl_id or run_id.startswith(f"{crawl_id}-")):
+                continue
             if run_id and run_id != self.run_id and run_id not in unfinished:
                 manifest = self.root / "_manifests" / f"{run_id}.json"
                 if not manifest.exists() or '"status": "running"' in manifest.read_text("utf-8"):
