@@ -4,9 +4,10 @@ as the SQLite ``ArchiveState``, shared by workers on several machines.
 Keys (``P`` is the prefix: ``?prefix=...`` in the URL, default ``newsarchive:state``):
 
 * ``P:{site}:a`` hash, article ID -> packed record (``pack_article``): flags, version,
-  publication, first and last fetch (8-byte integers), the content hash (32 raw bytes when
-  it is 64 hex digits), the URL (left out when it is the article ID), ETag, Last-Modified.
-  158 bytes for a 90-character URL and no ETag; no key per article.
+  publication and last fetch (8-byte integers), the content hash (32 raw bytes when it is
+  64 hex digits), the URL (left out when it is the article ID), ETag, Last-Modified: 150
+  bytes for a 90-character URL and no ETag; no key per article. The first fetch and the
+  canonical URL, which SQLite keeps and nothing reads, are left out (the archive has both).
 * ``P:{site}:v`` set of 12-byte fingerprints of (URL, content hash): every version ever
   archived (``has_version``). 96 bits: a false "already archived" among 10^9 versions of one
   site has odds of about 10^-11 per lookup.
@@ -23,7 +24,7 @@ kill -9 mid-flush records none of the flush (the state stays behind the archive,
 ahead of it, and ``reconcile`` reads those files back). Each write that must read before it
 writes (merging an article's record, a sweep mark, the retry queue) is a Lua script, which
 Redis runs without interleaving any other client's command: two workers recording the same
-article keep the highest version, the earliest first fetch and the latest last fetch, and
+article keep the highest version and the latest fetch, and
 every version's fingerprint (no version is lost even if two workers did archive the same
 article at once, which the shared frontier's per-crawl article set prevents). Every write is
 idempotent, so the client's retry after a lost reply is harmless.
@@ -59,7 +60,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OFFSET = 1 << 52
 """Times are microseconds since 1970 plus this (0 is "none"): 1827 to 2112, exact in a Lua
 number (a double), so the scripts compare them without a 64-bit integer type."""
-_HEADER = struct.Struct(">BBIQQQ")  # format, flags, version, published, first, last fetch
+_HEADER = struct.Struct(">BBIQQ")  # format, flags, version, published, last fetch
 _FORMAT = 1
 _URL_IS_ID = 2
 _RAW_HASH = 4
@@ -80,9 +81,8 @@ local function parse(s)
   local r = {flags = string.byte(s, 2)}
   r.ver_raw = string.sub(s, 3, 6); r.ver = num(s, 3, 4)
   r.pub_raw = string.sub(s, 7, 14); r.pub = num(s, 7, 8)
-  r.first_raw = string.sub(s, 15, 22); r.first = num(s, 15, 8)
-  r.last_raw = string.sub(s, 23, 30); r.last = num(s, 23, 8)
-  local pos = 31
+  r.last_raw = string.sub(s, 15, 22); r.last = num(s, 15, 8)
+  local pos = 23
   if bit.band(r.flags, 4) ~= 0 then
     r.hash = string.sub(s, pos, pos + 31); pos = pos + 32
   else
@@ -94,7 +94,7 @@ local function parse(s)
   return r
 end
 local function build(r)
-  return string.char(1, r.flags) .. r.ver_raw .. r.pub_raw .. r.first_raw .. r.last_raw
+  return string.char(1, r.flags) .. r.ver_raw .. r.pub_raw .. r.last_raw
     .. r.hash .. r.url .. r.etag .. r.lm
 end
 local NONE = string.char(0, 0)
@@ -117,7 +117,6 @@ for i = 3, #ARGV, 3 do
     end
     m.flags = 1 + bit.band(n.flags, 2) + hashflag
     if n.pub ~= 0 then m.pub_raw = n.pub_raw else m.pub_raw = o.pub_raw end
-    if n.first < o.first then m.first_raw = n.first_raw else m.first_raw = o.first_raw end
     if n.last > o.last then m.last_raw = n.last_raw else m.last_raw = o.last_raw end
     if n.etag ~= NONE then m.etag = n.etag else m.etag = o.etag end
     if n.lm ~= NONE then m.lm = n.lm else m.lm = o.lm end
@@ -262,7 +261,6 @@ def pack_article(
     content_hash: str,
     version: int,
     published_at: datetime | None,
-    first_fetched: datetime,
     last_fetched: datetime,
     etag: str | None,
     last_modified: str | None,
@@ -284,14 +282,13 @@ def pack_article(
         flags,
         version,
         _micros(published_at),
-        _micros(first_fetched),
         _micros(last_fetched),
     )
     return header + hash_part + url_part + _segment(etag) + _segment(last_modified)
 
 
 def unpack_article(site: str, article_id: str, data: bytes) -> KnownArticle:
-    _, flags, version, published, _first, last = _HEADER.unpack_from(data)
+    _, flags, version, published, last = _HEADER.unpack_from(data)
     pos = _HEADER.size
 
     def segment() -> str:
@@ -441,7 +438,6 @@ class RedisArchiveState:
                 content_hash,
                 int(row["version"] or 1),
                 row.get("published_at"),
-                when,
                 when,
                 meta.get("etag"),
                 meta.get("last_modified"),

@@ -224,7 +224,7 @@ def redis_location() -> str:
 def test_two_writers_never_lose_a_version(redis_location: str) -> None:
     """Two workers recording versions of the same articles at once (which the frontier
     prevents, but the state must survive): every version's fingerprint is kept, and each
-    record ends at its highest version, earliest first and latest last fetch."""
+    record ends at its highest version and latest fetch."""
     writers = [open_state(redis_location) for _ in range(2)]
 
     def record(worker: int) -> None:
@@ -287,13 +287,13 @@ def test_a_newer_redis_state_is_refused(redis_location: str) -> None:
 
 
 def test_the_record_is_compact() -> None:
-    """A 90-character URL and a 64-hex hash: the whole record is 158 bytes, and a
+    """A 90-character URL and a 64-hex hash: the whole record is 150 bytes, and a
     version is a 12-byte fingerprint."""
     url = (
         "https://www.example-news-outlet.com/2026/03/01/some-long-article-slug-about-things-a123456"
     )
-    record = pack_article("123456", url, "f" * 64, 3, T0, T0, T0, None, None)
-    assert len(record) == 30 + 32 + 2 + len(url) + 2 + 2  # header, hash, URL, no ETag/LM
+    record = pack_article("123456", url, "f" * 64, 3, T0, T0, None, None)
+    assert len(record) == 22 + 32 + 2 + len(url) + 2 + 2  # header, hash, URL, no ETag/LM
     again = unpack_article("s", "123456", record)
     assert (again.url, again.content_hash, again.version, again.published_at) == (
         url,
