@@ -116,7 +116,9 @@ class Pressure:
         return elapsed
 
     def slot_delay(self, now: float) -> float:
-        return self.delay + self.extra + max(0.0, self.pause_until - now)
+        """The slot's delay: its own, plus the extra delay or what is left of a pause,
+        whichever is longer (both: a Retry-After of 1 s would space requests 2 s apart)."""
+        return self.delay + max(self.extra, self.pause_until - now)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
