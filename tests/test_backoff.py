@@ -90,9 +90,9 @@ def test_retry_after_is_honoured_and_not_much_longer(tmp_path: Path) -> None:
 def test_an_answer_that_hangs_is_cut_short_and_a_page_always_slow_still_fetched(
     tmp_path: Path,
 ) -> None:
-    # 6-second answers on 20% of the pages: once on listing pages and on half the articles,
+    # 8-second answers on 20% of the pages: once on listing pages and on half the articles,
     # on every attempt on the other half (hostile). DOWNLOAD_TIMEOUT stays 30 s.
-    plan = FaultPlan(kinds=frozenset({"slow"}), rate=0.2, slow_seconds=6, hostile_rate=0.5)
+    plan = FaultPlan(kinds=frozenset({"slow"}), rate=0.2, slow_seconds=8, hostile_rate=0.5)
     with MirrorServer(build_site(60, 3, MIRROR_NOW), faults=plan) as server:
         result = run_crawl(server.base_url, tmp_path / "output")
         pages = attempts_by_path(server.requests)
