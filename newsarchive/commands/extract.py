@@ -33,7 +33,7 @@ from scrapy.http import HtmlResponse
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import load_object
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, read_bom
 
 from newsarchive.extensions.parquet import jsonable
 from newsarchive.items import exported_fields
@@ -92,9 +92,15 @@ class OfflineCrawler:
 
 
 def _encoding(body: bytes) -> str:
-    """The page's encoding as a browser would find it (BOM, meta), else UTF-8."""
-    encoding, _ = html_to_unicode(None, body)
-    return encoding
+    """The page's encoding as a browser would find it (BOM, meta), else UTF-8: what
+    ``w3lib.encoding.html_to_unicode(None, body)`` decodes it with, without decoding it."""
+    bom_encoding, _ = read_bom(body)
+    if bom_encoding is not None:
+        return bom_encoding
+    declared = html_body_declared_encoding(body)
+    if declared in ("utf-16", "utf-32"):
+        return declared + "-be"
+    return declared or "utf8"  # w3lib's default_encoding
 
 
 def _host(url: str) -> str:
