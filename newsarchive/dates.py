@@ -42,6 +42,10 @@ the structured data is wrong on that site), JSON-LD (``@graph`` too), article ``
 Google News sitemap's ``news:publication_date``, the RSS/Atom feed's date, a ``<time>``
 element, the ``/YYYY/MM/DD/`` of the URL, a date in the visible text, htmldate's guess."""
 _RANK = {source: rank for rank, source in enumerate(SOURCES)}
+RESTATED = "restated"
+"""The source of a string that only restates another candidate's instant in another offset
+(an analytics tag's ``2023-11-08T17:49:09-08:00`` beside JSON-LD's ``2023-11-09T01:49:09Z``):
+never chosen for itself; ``choose`` archives it as the winner's string (see there)."""
 
 # Anything before this is not a publication date on the web (guards against 1970 epochs and
 # two-digit-year accidents); a profile may say when its site started (``founded``).
@@ -134,9 +138,11 @@ def parse_date(
     text = _UPDATED_PREFIX.sub("", " ".join(value.split()))
     if not text or not _DIGIT.search(text):
         return None  # dateparser would happily read "yesterday" or a whole sentence
-    parsed = _parse_iso(text) or _parse_rfc822(text) or _parse_numeric(text)
+    parsed = parse_iso(text) or _parse_rfc822(text) or _parse_numeric(text)
     day_only = bool(_ISO_DAY.match(text) or _NUMERIC_DAY.match(text))
     if parsed is None:
+        if not _may_name_a_day(text):
+            return None
         parsed = _parse_human(text, default_tz or "UTC", relative_base, languages)
         if parsed is None:
             return None
@@ -154,7 +160,8 @@ def parse_date(
     return ParsedDate(parsed.astimezone(UTC), False)
 
 
-def _parse_iso(text: str) -> datetime | None:
+def parse_iso(text: str) -> datetime | None:
+    """An ISO 8601 date or time (``Z`` and ``+0300`` offsets too), or None."""
     candidate = text.replace("Z", "+00:00") if text.endswith("Z") else text
     candidate = _ISO_FIX_OFFSET.sub(r"\1:\2", candidate)
     try:
@@ -205,7 +212,38 @@ def _has_zone(text: str) -> bool:
     return _ZONE_WORD.search(text) is not None
 
 
+_NUMBER = re.compile(r"\d+")
+_A_YEAR = re.compile(r"(?:19|20)\d{2}")
+_RELATIVE_MARK = re.compile(
+    r"\b(ago|vor|назад|il y a|hace|fa|geleden|temu|today|yesterday|heute|gestern|сегодня"
+    r"|вчера|aujourd'hui|hier|hoy|ayer|oggi|ieri)\b",
+    re.I | re.U,
+)
+
+
+def _may_name_a_day(text: str) -> bool:
+    """False for a written string that names no day, which dateparser would complete with
+    today's: a year alone or with its month ("1988", "November 2019"; its only number is
+    the year), an amount of time that is no time ago ("15 - 30 Min", a recipe's)."""
+    if all(_A_YEAR.fullmatch(number) for number in _NUMBER.findall(text)):
+        return False
+    return not (
+        _RELATIVE.search(text) and not _YEAR.search(text) and not _RELATIVE_MARK.search(text)
+    )
+
+
 def _parse_human(
+    text: str, default_tz: str, relative_base: datetime | None, languages: tuple[str, ...]
+) -> datetime | None:
+    """dateparser's reading of ``text`` in ``languages``; if none, in ``_LANGUAGES`` (a
+    page's language is often mislabelled: a German site whose theme says ``lang="en"``)."""
+    found = _dateparser(text, default_tz, relative_base, languages)
+    if found is None and languages and not set(_LANGUAGES) <= set(languages):
+        found = _dateparser(text, default_tz, relative_base, ())
+    return found
+
+
+def _dateparser(
     text: str, default_tz: str, relative_base: datetime | None, languages: tuple[str, ...]
 ) -> datetime | None:
     if len(text) > 64:
@@ -273,9 +311,18 @@ def choose(
     earliest: datetime | None = None,
     languages: Sequence[str] = (),
 ) -> DateChoice:
-    """The best candidate (``SOURCES`` order) that parses to a plausible date."""
+    """The best candidate (``SOURCES`` order) that parses to a plausible date.
+
+    A winner stated in UTC (``...Z``, ``+00:00``) is archived with the string of another
+    candidate that states the same instant in another offset, if there is one (a ``<time>``
+    element, an analytics tag: ``RESTATED``), with the winner's source: the same instant,
+    as the site writes it, whose day is the day the site dates it (a UTC time after the
+    site's midnight falls on the day before)."""
     choice = DateChoice()
+    candidates = list(candidates)
     for candidate in rank(candidates):
+        if candidate.source == RESTATED:
+            continue
         parsed = parse_date(
             candidate.raw,
             default_tz=default_tz,
@@ -288,11 +335,33 @@ def choose(
             else implausibility(parsed, fetched_at=fetched_at, earliest=earliest)
         )
         if reason is None and parsed is not None:
-            choice.found = FoundDate(parsed.at, candidate.raw, candidate.source)
+            raw = candidate.raw if parsed.day_only else _in_own_offset(candidate.raw, candidates)
+            choice.found = FoundDate(parsed.at, raw, candidate.source)
             return choice
         if reason not in choice.rejected:
             choice.rejected.append(reason)
     return choice
+
+
+def utc_instant(value: str) -> datetime | None:
+    """The instant of an ISO 8601 time stated in UTC (``Z``, ``+00:00``); else None."""
+    at = parse_iso(" ".join(value.split()))
+    offset = at.utcoffset() if at is not None else None
+    return at if offset is not None and not offset else None
+
+
+def _in_own_offset(raw: str, candidates: list[DateCandidate]) -> str:
+    """``raw``, or where it is an instant stated in UTC, the first of ``candidates`` that
+    states the same instant in an ISO time with another offset."""
+    at = utc_instant(raw)
+    if at is None:
+        return raw
+    for candidate in candidates:
+        other = parse_iso(" ".join(candidate.raw.split()))
+        offset = other.utcoffset() if other is not None else None
+        if offset and other == at:
+            return candidate.raw
+    return raw
 
 
 def choose_dates(

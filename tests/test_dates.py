@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from newsarchive.dates import (
+    RESTATED,
     DateCandidate,
     FoundDate,
     ParsedDate,
@@ -148,3 +149,42 @@ def test_numeric_dates_with_the_year_last_are_day_first() -> None:
         datetime(2020, 5, 4, tzinfo=UTC), True
     )
     assert parse_date("31.02.2021") is None
+
+
+def test_a_utc_winner_is_archived_as_the_page_states_it_in_its_own_offset() -> None:
+    utc = DateCandidate("2023-11-09T01:49:09Z", "jsonld")
+    local = DateCandidate("2023-11-08T17:49:09-08:00", RESTATED)
+    found = choose([utc, local], default_tz=None, fetched_at=FETCHED).found
+    assert found == FoundDate(datetime(2023, 11, 9, 1, 49, 9, tzinfo=UTC), local.raw, "jsonld")
+    # a <time> element's statement of the same instant serves as well
+    time = DateCandidate("2023-11-08T20:49:09-05:00", "time")
+    assert choose([time, utc], fetched_at=FETCHED).found == FoundDate(
+        datetime(2023, 11, 9, 1, 49, 9, tzinfo=UTC), time.raw, "jsonld"
+    )
+    # another instant, a winner stated in an offset already, a day: each as it was
+    other = DateCandidate("2023-11-08T17:49:00-08:00", RESTATED)
+    assert choose([utc, other], fetched_at=FETCHED).found.raw == utc.raw  # type: ignore[union-attr]
+    stated = DateCandidate("2023-11-09T02:49:09+01:00", "meta")
+    assert choose([stated, local], fetched_at=FETCHED).found.raw == stated.raw  # type: ignore[union-attr]
+    day = DateCandidate("2023-11-09", "url")
+    assert choose([day, local], fetched_at=FETCHED).found.raw == day.raw  # type: ignore[union-attr]
+
+
+def test_a_restatement_alone_dates_nothing() -> None:
+    restated = DateCandidate("2023-11-08T17:49:09-08:00", RESTATED)
+    assert choose([restated], fetched_at=FETCHED).found is None
+
+
+def test_written_strings_that_name_no_day_are_no_dates() -> None:
+    for value in ("1988", "2019", "November 2019", "15 \u2013 30 Min", "20 Minuten"):
+        assert parse_date(value, default_tz=None, languages=("de", "en")) is None, value
+    assert parse_date("vor 20 Minuten", relative_base=FETCHED, languages=("de",)) is not None
+    epoch = parse_date("1651035600")  # a number that is no year: dateparser's to read
+    assert epoch is not None and epoch.at.date().isoformat() == "2022-04-27"
+
+
+def test_a_date_in_another_language_than_the_page_says_is_still_read() -> None:
+    # a German site whose theme says lang="en"
+    assert parse_date("6. Mai 2014", default_tz=None, languages=("en",)) == ParsedDate(
+        datetime(2014, 5, 6, tzinfo=UTC), True
+    )

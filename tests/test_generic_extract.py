@@ -182,3 +182,27 @@ def test_a_bad_selector_fails_when_the_profile_is_defined() -> None:
 )
 def test_captions_lose_their_credits(caption: str | None, expected: str | None) -> None:
     assert strip_credit(caption) == expected
+
+
+def test_json_ld_with_a_stray_closing_brace_is_read() -> None:
+    from newsarchive.extract.html import loads_lenient
+
+    block = '{"@type": "NewsArticle", "author": {"name": "A"}, "datePublished": "2020-10-26"}\n}'
+    assert loads_lenient(block)["datePublished"] == "2020-10-26"
+    assert loads_lenient('{"a": 1} {"b": 2}') == [{"a": 1}, {"b": 2}]
+    with pytest.raises(ValueError):
+        loads_lenient('{"a": 1} and some text')
+
+
+def test_the_layout_body_is_looked_for_only_where_it_is_needed() -> None:
+    marked = (
+        '<html><head><meta property="og:type" content="article"></head><body>'
+        '<div class="entry-content"><p>Text</p></div></body></html>'
+    )
+    page = parse_article(marked, BASE + "/a/", LAYOUT, article_id, find_body=False)
+    assert page is not None and page.fields["body_html"] is None
+    assert "body_container_missing" not in page.problems
+    unmarked = marked.replace("og:type", "og:kind")  # whether it is an article: the body says
+    page = parse_article(unmarked, BASE + "/a/", LAYOUT, article_id, find_body=False)
+    assert page is not None and page.fields["body_html"] is not None
+    assert parse_article(unmarked.replace("entry-content", "x"), BASE, LAYOUT, article_id) is None

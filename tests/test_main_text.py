@@ -63,18 +63,19 @@ SHORT = page(f"<div class='content'><p>{SENTENCE}</p></div>")  # under 100 words
 
 
 def by_string(html: str, url: str) -> etree._Element | None:
-    """What ``trafilatura_body`` gave before: ``extract`` to an HTML string, parsed again."""
-    body = None
+    """``trafilatura_body`` the plain way: ``extract`` to an HTML string, parsed again."""
+    body, words = None, 0
     for fast in (True, False):
         extracted = trafilatura.extract(
             html, url=url, output_format="html", fast=fast, include_comments=False
         )
         root = parse_html(extracted) if extracted else None
         found = next(root.iter("body"), None) if root is not None else None
-        if found is not None:
-            body = found
-            if len(" ".join(found.itertext()).split()) >= FULL_EXTRACTION_BELOW:
-                break
+        found_words = len(" ".join(found.itertext()).split()) if found is not None else 0
+        if found is not None and (body is None or found_words > words):
+            body, words = found, found_words
+        if words >= FULL_EXTRACTION_BELOW:
+            break
     return detached_root(body, content_only=True) if body is not None else None
 
 
@@ -170,3 +171,15 @@ def test_a_page_in_another_encoding_is_parsed_from_its_text() -> None:
     html = page(f"<article><p>Une histoire à Paris. {SENTENCE * 4}</p></article>")
     tree = load_page(html, html.encode("cp1252"), "cp1252")
     assert etree.tostring(tree) == etree.tostring(load_page(html))
+
+
+def test_words_of_scripts_written_without_spaces_are_counted_by_characters() -> None:
+    from newsarchive.extract.main_text import words_in
+
+    chinese = parse_html(
+        "<p>话剧《约定无期限》河北各市巡演结束 新华网河北频道 一个约定信守15年</p>"
+    )
+    assert len(" ".join(chinese.itertext()).split()) == 3
+    assert words_in(chinese, 100) == 14  # 29 characters of those scripts, by two
+    english = parse_html(f"<p>{SENTENCE * 10}</p>")
+    assert words_in(english, 100) >= 100

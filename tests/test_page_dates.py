@@ -116,3 +116,59 @@ def test_the_dates_stage_archives_the_source_and_counts_what_it_passed_over() ->
     assert stats["newsarchive/dates/rejected/after_fetch"] == 1
     assert stats["newsarchive/dates/rejected/before_site"] == 1
     assert stats["newsarchive/dates/published_source/time"] == 1
+
+
+def test_byline_elements_are_found_whatever_the_case_of_their_class() -> None:
+    page = (
+        "<html><body><article><h1>T</h1>"
+        '<div class="PublishDate ArticleHeader_publishDate"><span>Dienstag,</span>'
+        "<span> 29. Januar 2019</span></div><p>Text.</p></article></body></html>"
+    )
+    assert text_date_candidates(parse_html(page)) == [DateCandidate("29. Januar 2019", "text")]
+
+
+def test_dates_of_embedded_posts_and_labelled_times_are_not_the_page_s() -> None:
+    page = (
+        "<html><body><article><h1>T</h1>"
+        '<blockquote class="instagram-media"><p class="post-date">Mär 12, 2018</p>'
+        '<time datetime="2018-03-12T19:30:12+00:00">Mär 12, 2018</time></blockquote>'
+        '<p class="time">Aktuelle Zeit: 14.10.2020, 12:18</p>'
+        '<div class="dateblock">Antworten: 6 Letzter Beitrag: 18.10.2010, 23:08</div>'
+        '<span class="meta">Straße 18, 1534 Ort</span>'
+        "<p>Text.</p></article></body></html>"
+    )
+    root = parse_html(page)
+    assert text_date_candidates(root) == []
+    assert page_date_candidates(root, PageIndex(root), "https://x.de/t/") == ([], [])
+
+
+def test_a_byline_sentence_of_a_blog_theme_is_read() -> None:
+    sentence = (
+        "Dieser Beitrag wurde am Samstag, 3. Dezember 2011 um 9:15 Uhr veröffentlicht und "
+        "unter Cybercrime, Cyberterrorismus gespeichert. Sie können Kommentare zu diesem "
+        "Beitrag durch den RSS 2.0 Feed verfolgen. Sie können einen Kommentar schreiben, "
+        "oder einen Trackback auf Ihrer Seite einrichten."
+    )
+    assert 200 < len(sentence) < 500
+    page = f'<html><body><article><p>Text.</p><p class="postmetadata">{sentence}</p></article>'
+    assert text_date_candidates(parse_html(page)) == [
+        DateCandidate("3. Dezember 2011 um 9:15 Uhr", "text")
+    ]
+
+
+def test_the_page_s_own_statement_of_a_utc_instant_is_found() -> None:
+    from newsarchive.dates import RESTATED
+    from newsarchive.extract.page_dates import restated_candidates
+
+    html = (
+        "<script>_snaq.push(['setArticlePublishTime','2023-11-08T17:49:09-08:00']);"
+        "var other = '2023-11-08T17:49:10-08:00', zulu = '2023-11-09T01:49:09+00:00';</script>"
+        '<time datetime="2023-11-08T20:49:09-0500">Nov 8</time>'
+    )
+    utc = [DateCandidate("2023-11-09T01:49:09Z", "jsonld")]
+    assert restated_candidates(html, utc) == [
+        DateCandidate("2023-11-08T17:49:09-08:00", RESTATED),
+        DateCandidate("2023-11-08T20:49:09-0500", RESTATED),
+    ]
+    local = [DateCandidate("2023-11-08T17:49:09-08:00", "jsonld")]
+    assert restated_candidates(html, local) == []  # stated in an offset already

@@ -30,7 +30,7 @@ from newsarchive.extract.html import (
     parse_html,
     person_names,
 )
-from newsarchive.extract.page_dates import page_date_candidates
+from newsarchive.extract.page_dates import page_date_candidates, restated_candidates
 
 ARTICLE_TYPES = (
     "NewsArticle",
@@ -190,6 +190,7 @@ def parse_article(
         *_jsonld_dates(news, webpage, "datePublished", "dateCreated"),
         *page_published,
     ]
+    published_raw += restated_candidates(html, published_raw)
     modified_raw = [
         *(DateCandidate(v, "profile") for v in _time_values(overrides.get("modified"))),
         *_jsonld_dates(news, webpage, "dateModified"),

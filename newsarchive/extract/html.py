@@ -21,7 +21,9 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def loads_lenient(text: str) -> Any:
-    """``json.loads`` that survives trailing commas and raw control characters.
+    """``json.loads`` that survives trailing commas, raw control characters and stray
+    closing brackets after the value (a template that closes an object once too often);
+    several values one after the other come as a list.
 
     Raises ``ValueError`` when the text is still not JSON after those repairs.
     """
@@ -30,7 +32,22 @@ def loads_lenient(text: str) -> Any:
     except ValueError:
         pass
     repaired = _CONTROL_CHARS.sub(" ", _TRAILING_COMMA.sub(r"\1", text))
-    return json.loads(repaired)
+    try:
+        return json.loads(repaired)
+    except json.JSONDecodeError as exc:
+        if not exc.msg.startswith("Extra data"):
+            raise
+    values, end = [], len(repaired) - len(repaired.lstrip())
+    while True:
+        value, end = _DECODER.raw_decode(repaired, end)
+        values.append(value)
+        end = _STRAY.match(repaired, end).end()  # type: ignore[union-attr]
+        if end == len(repaired):
+            return values[0] if len(values) == 1 else values
+
+
+_DECODER = json.JSONDecoder()
+_STRAY = re.compile(r"[\s}\];,]*")  # what may follow a value: whitespace, stray closers
 
 
 def _walk_jsonld(node: Any) -> Iterator[dict[str, Any]]:

@@ -98,7 +98,7 @@ def trafilatura_body(page: Any, url: str) -> etree._Element | None:
     """The main text of ``page`` (a tree from ``load_page``, or the HTML) as trafilatura
     extracts it with ``output_format="html"``, in a ``<div>``: None when it finds none.
     Fast mode first; the full one (its fallback extractors) when that finds under
-    ``FULL_EXTRACTION_BELOW`` words, whose result is then taken if it finds any.
+    ``FULL_EXTRACTION_BELOW`` words, whose result is then taken if it finds more words.
 
     The same tree ``trafilatura.extract(html, url=url, output_format="html", fast=...,
     include_comments=False)`` gives once parsed again, without trafilatura's fingerprint of
@@ -110,17 +110,36 @@ def trafilatura_body(page: Any, url: str) -> etree._Element | None:
     tree = load_page(page) if isinstance(page, str) else page
     if tree is None:
         return None
-    body = None
+    body, words = None, 0
     for fast in (True, False):
         document = bare_extraction(
             tree, url=url, fast=fast, include_comments=False, output_format="html"
         )
         found = _html_body(document.body) if document is not None else None
-        if found is not None:
-            body = found
-            if len(" ".join(found.itertext()).split()) >= FULL_EXTRACTION_BELOW:
-                break
+        found_words = words_in(found, FULL_EXTRACTION_BELOW) if found is not None else 0
+        if found is not None and (body is None or found_words > words):
+            body, words = found, found_words
+        if words >= FULL_EXTRACTION_BELOW:
+            break
     return detached_root(body, content_only=True) if body is not None else None
+
+
+# Scripts written without spaces between words: Chinese, Japanese kana, Thai, Lao, Khmer,
+# Myanmar. Their text is counted by characters, about two to a word.
+_SPACELESS = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+
+
+def words_in(element: etree._Element, enough: int) -> int:
+    """The words of ``element``'s text, counted exactly up to ``enough`` (above, any count
+    that is at least ``enough``): whitespace-separated, or in scripts written without spaces,
+    characters by two, where there are more of those."""
+    text = " ".join(element.itertext())
+    words = len(text.split())
+    if words < enough:
+        words = max(words, _SPACELESS.subn("", text)[1] // 2)
+    return words
 
 
 def _html_body(extracted: Any) -> etree._Element:

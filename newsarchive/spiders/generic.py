@@ -30,7 +30,8 @@ from newsarchive.extract import generic
 from newsarchive.extract.base import ArticlePage
 from newsarchive.extract.generic import PageLayout
 from newsarchive.extract.html import css_xpath, parse_html
-from newsarchive.extract.main_text import load_page, trafilatura_body
+from newsarchive.extract.main_text import load_page, trafilatura_body, words_in
+from newsarchive.extract.page_dates import keep_parsed
 from newsarchive.profiles import WORDPRESS_RULES
 from newsarchive.spiders.base import OPTIONAL_META
 from newsarchive.spiders.profile import ProfileSpider
@@ -261,10 +262,11 @@ class GenericSpider(ProfileSpider):
         if not marked and not self.lenient:
             return NOT_AN_ARTICLE_PAGE
         body = trafilatura_body(tree, response.url) if tree is not None else None
+        keep_parsed(response.text, None)
         if page is None:
             # No structured data and no article container: an article all the same, when
             # reading saved pages, if trafilatura finds an article's worth of text in it.
-            words = len(" ".join(body.itertext()).split()) if body is not None else 0
+            words = words_in(body, MIN_WORDS_WITHOUT_MARKUP) if body is not None else 0
             if not self.lenient or words < MIN_WORDS_WITHOUT_MARKUP:
                 return None
             page = generic.parse_article(
@@ -280,10 +282,13 @@ class GenericSpider(ProfileSpider):
                 return None
         if body is None:
             # trafilatura found no text: the layout's body, cleaned by our rules alone
+            # (moved out of the page: the date fallbacks parse the page again)
+            keep_parsed(response.text, None)
             if page.fields["body_html"] is None:
                 page.fields["body_html"] = generic.layout_body(root, self.layout)
             return generic.detached(page)
         page.fields["body_html"] = None  # trafilatura's body instead of the layout's
         generic.detached(page)
         page.fields["body_html"] = body
+        keep_parsed(response.text, root)  # as it was parsed: for the date fallbacks
         return page
