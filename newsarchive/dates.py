@@ -141,6 +141,9 @@ def parse_date(
     parsed = parse_iso(text) or _parse_rfc822(text) or _parse_numeric(text)
     day_only = bool(_ISO_DAY.match(text) or _NUMERIC_DAY.match(text))
     if parsed is None:
+        parsed = _parse_written_day(text)
+        day_only = parsed is not None
+    if parsed is None:
         if not _may_name_a_day(text):
             return None
         parsed = _parse_human(text, default_tz or "UTC", relative_base, languages)
@@ -191,6 +194,55 @@ def _parse_numeric(text: str) -> datetime | None:
     hour, minute, second = (int(v) if v else 0 for v in match.group(4, 5, 6))
     try:
         return datetime(int(year), int(month), int(day), hour, minute, second)
+    except ValueError:
+        return None
+
+
+# Month names and their abbreviations (English, German, French, Spanish, Italian, Dutch,
+# Portuguese; Russian in the genitive a day takes and the nominative), lower-case. No name
+# stands for two months across these languages.
+_MONTH_NAMES = (
+    "january jan januar jänner jän janvier janv enero ene gennaio gen januari janeiro"
+    " января январь",
+    "february feb februar février fevrier févr fév fev febrero febbraio februari fevereiro"
+    " февраля февраль",
+    "march mar märz maerz mär mrz mars marzo maart mrt março marco марта март",
+    "april apr avril avr abril aprile апреля апрель",
+    "may mai mayo maggio mag mei maio мая май",
+    "june jun juni juin junio giugno giu junho июня июнь",
+    "july jul juli juillet juil julio luglio lug julho июля июль",
+    "august aug août aout agosto ago augustus августа август",
+    "september sep sept septembre septiembre setiembre settembre set setembro сентября сентябрь",
+    "october oct oktober okt octobre octubre ottobre ott outubro out октября октябрь",
+    "november nov novembre noviembre novembro ноября ноябрь",
+    "december dec dezember dez décembre decembre déc diciembre dic dicembre dezembro декабря"
+    " декабрь",
+)
+_MONTHS = {name: month for month, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
+_WRITTEN_DAY_FIRST = re.compile(r"^(\d{1,2})\.?\s+([^\W\d_]+)\.?,?\s+((?:19|20)\d{2})$")
+_WRITTEN_MONTH_FIRST = re.compile(
+    r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\.?,?\s+((?:19|20)\d{2})$"
+)
+
+
+def _parse_written_day(text: str) -> datetime | None:
+    """A day written with its month's name and no time of day, either way round ("5. März
+    2026", "5 mars 2026", "March 5th, 2026", "Feb. 19 2020"), in the languages of
+    ``_MONTH_NAMES``: what dateparser reads them as, without dateparser (about a
+    millisecond a string)."""
+    match = _WRITTEN_DAY_FIRST.match(text)
+    if match:
+        day, name, year = match.groups()
+    else:
+        match = _WRITTEN_MONTH_FIRST.match(text)
+        if not match:
+            return None
+        name, day, year = match.groups()
+    month = _MONTHS.get(name.lower())
+    if month is None:
+        return None
+    try:
+        return datetime(int(year), month, int(day))
     except ValueError:
         return None
 

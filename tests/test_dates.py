@@ -188,3 +188,30 @@ def test_a_date_in_another_language_than_the_page_says_is_still_read() -> None:
     assert parse_date("6. Mai 2014", default_tz=None, languages=("en",)) == ParsedDate(
         datetime(2014, 5, 6, tzinfo=UTC), True
     )
+
+
+def test_days_written_with_month_names_read_as_dateparser_reads_them() -> None:
+    from newsarchive.dates import _dateparser, _parse_written_day
+
+    for text in (
+        "November 22, 2011",
+        "Jan 18, 2019",
+        "6. August 2009",
+        "26 Okt 2018",
+        "Feb. 19 2020",
+        "19 NOV 2019",
+        "11 septembre 2019",
+        "6. Mai 2014",
+        "3 марта 2026",
+        "Sept. 3, 2019",
+        "March 5th, 2026",
+    ):
+        read = _parse_written_day(text)
+        assert read is not None and read == _dateparser(text, "UTC", None, ()).replace(
+            tzinfo=None
+        ), text
+    for text in ("31 Feb 2020", "5 de marzo de 2020", "06/13/2019", "Foo 12, 2020", "12 May 1880"):
+        assert _parse_written_day(text) is None, text
+    assert parse_date("14 gennaio 2020", default_tz=None) == ParsedDate(
+        datetime(2020, 1, 14, tzinfo=UTC), True
+    )

@@ -10,6 +10,7 @@ htmldate; the extracted body is converted to HTML in place, not serialised and p
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -54,6 +55,32 @@ _FULL_PAGE_TEXT = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE).match
 _FULL_PAGE_BYTES = re.compile(rb"^\s*<(?:html|!doctype)", re.IGNORECASE).match
 
 
+@functools.cache
+def _parser() -> Any:
+    """trafilatura's HTML parser (``trafilatura.utils.HTML_PARSER``: the same options),
+    whose elements are ``lxml.html.HtmlElement`` as trafilatura needs them, looked up in C:
+    ``lxml.html``'s own lookup runs Python code for every element Python touches (a form
+    control gets a class of its own there, whose extra properties no extractor reads)."""
+    from lxml import html as lxml_html
+
+    parser = lxml_html.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=lxml_html.HtmlElement,
+            comment=lxml_html.HtmlComment,
+            pi=lxml_html.HtmlProcessingInstruction,
+            entity=lxml_html.HtmlEntity,
+        )
+    )
+    return parser
+
+
 def _is_utf8(encoding: str) -> bool:
     return encoding.lower().replace("_", "-") in ("utf-8", "utf8")
 
@@ -62,7 +89,7 @@ def _load_utf8(html: str, body: bytes) -> Any:
     """``load_html(html)`` from the UTF-8 ``body`` that decodes to ``html``; ``_DIFFERENT``
     where that could give another tree (then ``load_html`` reads ``html`` itself)."""
     from lxml.html import fromstring
-    from trafilatura.utils import HTML_PARSER, is_dubious_html
+    from trafilatura.utils import is_dubious_html
 
     if body.startswith(codecs.BOM_UTF8):
         body = body[3:]  # the text has none: Scrapy drops it
@@ -84,7 +111,7 @@ def _load_utf8(html: str, body: bytes) -> Any:
     if any("<html" in line and line.endswith("/>") for line in repaired[:4096].splitlines()[:4]):
         return _DIFFERENT  # a self-closing <html/>: the repair rewrites it
     try:
-        tree = fromstring(body, parser=HTML_PARSER)
+        tree = fromstring(body, parser=_parser())
     except Exception:
         return _DIFFERENT
     if tree is None or len(tree) < 1:
