@@ -15,7 +15,8 @@ Keys (``P`` is the prefix: ``?prefix=...`` in the URL, default ``newsarchive:sta
 * ``P:{site}:q`` hash, article ID -> JSON of the retry-queue row.
 * ``P:{site}:fill`` hash, run ID -> ``<sequence> <JSON>`` of its field fill rates
   (``P:fillseq`` numbers them, as SQLite's rowid does).
-* ``P:files`` set of the Parquet files accounted for; ``P:runs`` hash, run ID -> JSON;
+* ``P:files`` set of the Parquet files accounted for; ``P:runs`` hash, run ID -> JSON, and
+  ``P:runs:open`` set of the runs not finished (so a start reads those, not every run ever);
   ``P:sites`` set of the sites; ``P:meta`` hash (``schema``).
 
 Atomicity. Everything written inside ``batch()`` is sent as one ``MULTI``/``EXEC``: Redis
@@ -205,9 +206,10 @@ end
 return n
 """
 
-# KEYS: runs. ARGV: finished_at, reason, only_unfinished ('1' or '0'), run IDs.
+# KEYS: runs, open runs. ARGV: finished_at, reason, only_unfinished ('1' or '0'), run IDs.
 _LUA_FINISH = """
 for i = 4, #ARGV do
+  redis.call('SREM', KEYS[2], ARGV[i])
   local raw = redis.call('HGET', KEYS[1], ARGV[i])
   if raw then
     local run = cjson.decode(raw)
@@ -575,19 +577,29 @@ class RedisArchiveState:
 
     def start_run(self, run_id: str, site: str | None) -> None:
         value = json.dumps({"site": site, "started_at": _iso(datetime.now(UTC))})
-        self._write(lambda pipe: pipe.hset(self._key("runs"), run_id, value))
+
+        def start(pipe: Any) -> None:
+            pipe.hset(self._key("runs"), run_id, value)
+            pipe.sadd(self._key("runs", "open"), run_id)
+
+        self._write(start)
 
     def finish_run(self, run_id: str, reason: str) -> None:
         args = [_iso(datetime.now(UTC)), reason, "0", run_id]
-        self._write(self._script("finish", [self._key("runs")], args))
+        keys = [self._key("runs"), self._key("runs", "open")]
+        self._write(self._script("finish", keys, args))
 
     def unfinished_runs(
         self, exclude: str, *, site: str | None = None, crawl_id: str | None = None
     ) -> list[tuple[str, str]]:
         """As ``ArchiveState.unfinished_runs`` (and marks them so)."""
         found = []
-        for run_id, raw in self.redis.hgetall(self._key("runs")).items():
-            run, run_id = json.loads(raw), run_id.decode()
+        open_ids = sorted(r.decode() for r in self.redis.smembers(self._key("runs", "open")))
+        runs = self.redis.hmget(self._key("runs"), open_ids) if open_ids else []
+        for run_id, raw in zip(open_ids, runs, strict=True):
+            if raw is None:
+                continue
+            run = json.loads(raw)
             if run.get("finished_at") or run_id == exclude:
                 continue
             if site is not None and run.get("site") != site:
@@ -598,7 +610,8 @@ class RedisArchiveState:
         found.sort(key=lambda r: (r[1], r[0]))
         if found:
             args = [_iso(datetime.now(UTC)), "unfinished", "1", *(r for r, _ in found)]
-            self._write(self._script("finish", [self._key("runs")], args))
+            keys = [self._key("runs"), self._key("runs", "open")]
+            self._write(self._script("finish", keys, args))
         return found
 
     # --- the retry queue --------------------------------------------------------------------

@@ -317,3 +317,16 @@ def test_sqlite_stays_the_default(tmp_path: Path) -> None:
     state = open_state(tmp_path / "s" / "state.sqlite")
     assert isinstance(state, ArchiveState) and (tmp_path / "s" / "state.sqlite").exists()
     state.close()
+
+
+def test_a_start_reads_only_the_open_runs(redis_location: str) -> None:
+    state = open_state(redis_location)
+    for n in range(50):
+        state.start_run(f"done{n}", "mt")
+        state.finish_run(f"done{n}", "finished")
+    state.start_run("killed", "mt")
+    assert state.redis.smembers(f"{state.prefix}:runs:open") == {b"killed"}
+    assert [run for run, _ in state.unfinished_runs(exclude="now")] == ["killed"]
+    assert state.redis.smembers(f"{state.prefix}:runs:open") == set()
+    assert state.redis.hlen(f"{state.prefix}:runs") == 51  # the history is kept
+    state.close()
