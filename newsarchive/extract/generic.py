@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import cssselect
+from lxml import etree
 
 from newsarchive.dates import DateCandidate
 from newsarchive.extract.base import ArticlePage, Excerpt, Listing
@@ -169,7 +170,7 @@ def parse_article(
     title = (
         _first_text(overrides.get("title"))
         or _str(news.get("headline"))
-        or _first_text(root.xpath("//h1"))
+        or _first_text(_H1(root))
         or index.meta("og:title")  # late: it often carries the site's name
         or _document_title(root, index.meta("og:site_name"))
     )
@@ -310,12 +311,16 @@ _CREDIT = re.compile(
 )
 
 
+# Compiled once: ``root.xpath(string)`` compiles its expression on every call.
+_H1 = etree.XPath("//h1")
+_HEAD_TITLE = etree.XPath("//head/title")
+_TITLE = etree.XPath("//title")
 _TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014:·-]\s+")
 
 
 def _document_title(root: Any, site_name: str | None) -> str | None:
     """The ``<title>``, without the site's name after (or before) its last separator."""
-    title = _first_text(root.xpath("//head/title") or root.xpath("//title"))
+    title = _first_text(_HEAD_TITLE(root) or _TITLE(root))
     if not title:
         return None
     parts = _TITLE_SEPARATOR.split(title)

@@ -45,9 +45,8 @@ def load_page(html: str, body: bytes | None = None, encoding: str | None = None)
 
 _DIFFERENT = object()
 # What trafilatura's repair removes from the text: C0 controls but tab, newline and
-# carriage return, and the noncharacters U+FFFE and U+FFFF (in UTF-8).
+# carriage return (and the noncharacters U+FFFE and U+FFFF).
 _CONTROL_BYTES = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
-_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 # trafilatura's DOCTYPE_TAG, for text and for bytes; lxml.html's tests of a whole page
 _DOCTYPE_TEXT = re.compile("^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
 _DOCTYPE_BYTES = re.compile(rb"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
@@ -96,18 +95,26 @@ def _load_utf8(html: str, body: bytes) -> Any:
     if (
         "\ufffd" in html  # maybe bytes that are no UTF-8: libxml2 would read them otherwise
         or len(body.translate(None, _CONTROL_BYTES)) != len(body)
-        or any(mark in body for mark in _NONCHARACTERS)
+        or "\ufffe" in html  # (in the text: a character is found faster than its bytes)
+        or "\uffff" in html
         # lxml.html's test of a whole page (else a fragment), which differs on Unicode spaces
         or (_FULL_PAGE_TEXT(html) is None) != (_FULL_PAGE_BYTES(body) is None)
     ):
         return _DIFFERENT
     beginning = html[:50].lower()
     repaired = html
-    if "doctype" in beginning:  # trafilatura's repair: on the first line, of text and bytes
-        first, _, rest = html.partition("\n")
-        repaired = _DOCTYPE_TEXT.sub("", first, count=1) + "\n" + rest[:4096]
-        first_bytes, _, rest_bytes = body.partition(b"\n")
-        body = _DOCTYPE_BYTES.sub(b"", first_bytes, count=1) + b"\n" + rest_bytes
+    if "doctype" in beginning:
+        # trafilatura's repair: a doctype with a slash removed from the first line, which
+        # then ends with a newline in any case (of text and bytes alike; the match ends at
+        # the first ">", so it is looked for in the whole page, not in a copy of its line)
+        match = _DOCTYPE_TEXT.match(html)
+        match_bytes = _DOCTYPE_BYTES.match(body)
+        if (match is None) != (match_bytes is None):
+            return _DIFFERENT
+        if match and "\n" not in match.group(0):
+            repaired, body = html[match.end() :], body[match_bytes.end() :]  # type: ignore[union-attr]
+        if "\n" not in repaired:
+            repaired, body = repaired + "\n", body + b"\n"
     if any("<html" in line and line.endswith("/>") for line in repaired[:4096].splitlines()[:4]):
         return _DIFFERENT  # a self-closing <html/>: the repair rewrites it
     try:
@@ -143,7 +150,7 @@ def trafilatura_body(page: Any, url: str) -> etree._Element | None:
             tree, url=url, fast=fast, include_comments=False, output_format="html"
         )
         found = _html_body(document.body) if document is not None else None
-        found_words = words_in(found, FULL_EXTRACTION_BELOW) if found is not None else 0
+        found_words = _count_words(_text(found), FULL_EXTRACTION_BELOW) if found is not None else 0
         if found is not None and (body is None or found_words > words):
             body, words = found, found_words
         if words >= FULL_EXTRACTION_BELOW:
@@ -162,7 +169,14 @@ def words_in(element: etree._Element, enough: int) -> int:
     """The words of ``element``'s text, counted exactly up to ``enough`` (above, any count
     that is at least ``enough``): whitespace-separated, or in scripts written without spaces,
     characters by two, where there are more of those."""
-    text = " ".join(element.itertext())
+    return _count_words(_text(element), enough)
+
+
+def _text(element: etree._Element) -> str:
+    return " ".join(element.itertext())
+
+
+def _count_words(text: str, enough: int) -> int:
     words = len(text.split())
     if words < enough:
         words = max(words, _SPACELESS.subn("", text)[1] // 2)
@@ -179,6 +193,8 @@ def _html_body(extracted: Any) -> etree._Element:
         # from a page's template markup): what parsing the string again would do.
         html = etree.tostring(body.getparent(), encoding="unicode", pretty_print=True)
         return next(parse_html(unicodedata.normalize("NFC", html.strip())).iter("body"))
+    if unicodedata.is_normalized("NFC", _text(body)):
+        return body  # most are: nothing to walk
     for element in body.iter():
         for name in ("text", "tail"):
             value = getattr(element, name)
@@ -195,8 +211,11 @@ _BLOCKS = (
 )  # fmt: skip
 
 
+_MISNESTED = etree.XPath(
+    "boolean(descendant::p[descendant::*[" + " or ".join(f"self::{tag}" for tag in _BLOCKS) + "]])"
+)
+
+
 def _misnested(body: etree._Element) -> bool:
     """Whether a paragraph of ``body`` holds a block element."""
-    return any(
-        block is not paragraph for paragraph in body.iter("p") for block in paragraph.iter(_BLOCKS)
-    )
+    return bool(_MISNESTED(body))
