@@ -592,25 +592,22 @@ def reconcile(state: ArchiveState, root: str | Path) -> list[Path]:
     compact``. Files the state knows but that are gone (replaced by a compaction) are
     forgotten.
     """
-    import pyarrow.parquet as pq
-
     from newsarchive.schema import COMMITTED_ROW_KEYS
-    from newsarchive.storage import list_partition_files
+    from newsarchive.storage import archive_files
 
     known = state.known_files()
     live: set[str] = set()
     read: list[Path] = []
     columns = [*COMMITTED_ROW_KEYS, "crawled_at"]
     with state.batch():  # one transaction, however many files there are to read back
-        for partition, files in list_partition_files(root).items():
-            for file in files:
-                key = str(Path(file).resolve())
-                live.add(key)
-                if key in known:
-                    continue
-                table = pq.read_table(file, columns=columns)
-                state.record_committed(partition.site, table.to_pylist(), path=key)
-                read.append(Path(file))
+        # A local folder or s3://bucket/prefix (keys: newsarchive.storage.archive_files)
+        for partition, file in archive_files(root):
+            live.add(file.key)
+            if file.key in known:
+                continue
+            table = file.read_table(columns)
+            state.record_committed(partition.site, table.to_pylist(), path=file.key)
+            read.append(file.path)  # type: ignore[arg-type]
         state.forget_files(known - live)
     return read
 

@@ -10,6 +10,13 @@ Rule: no ``*.parquet`` file may ever exist under the root except live archive fi
 DuckDB's ``read_parquet('root/**/*.parquet')`` descends into hidden and ``_`` directories.
 Temporary files are therefore named ``.<final name>.<random>.tmp``, and compaction stages its
 work in a sibling directory *outside* the root (see ``newsarchive.commands.compact``).
+
+The root may also be ``s3://bucket/prefix`` (``newsarchive.archive_fs``): the functions that
+list, read and upgrade the archive (``list_partition_files``, ``archive_files``,
+``upgrade_archive``, ``read_archive``) take either, and give fs paths (``bucket/key``
+strings) for S3 where they give ``Path`` objects for a local folder. The rest (temp files,
+``fsync``, ``flock``, directory exchange) is local only. S3 writes no temp files: an object
+is whole once its upload completes.
 """
 
 from __future__ import annotations
@@ -24,12 +31,13 @@ import re
 import secrets
 import time
 from datetime import date as Date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newsarchive.archive_fs import ArchiveLocation, parse_location, posix_name
 from newsarchive.schema import FILE_SCHEMA, SCHEMA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -159,7 +167,91 @@ def write_parquet_atomic(
 
 def is_live_file(path: Path) -> bool:
     """A live archive file: ``*.parquet`` and not hidden (temp files never qualify)."""
-    return path.name.endswith(".parquet") and not path.name.startswith((".", "_"))
+    return is_live_name(path.name)
+
+
+def is_live_name(name: str) -> bool:
+    """``is_live_file`` for a bare file name."""
+    return name.endswith(".parquet") and not name.startswith((".", "_"))
+
+
+def _remote(root: Any) -> ArchiveLocation | None:
+    """The S3 location of ``root``, or None for a local folder (as every function here
+    treated it before S3)."""
+    if isinstance(root, ArchiveLocation):
+        return None if root.is_local else root
+    if isinstance(root, Path):
+        text = str(root)
+        if not text.startswith("s3:/"):  # Path("s3://b/p") is s3:/b/p
+            return None
+    location = parse_location(root)
+    return None if location.is_local else location
+
+
+def remote_partition_files(location: ArchiveLocation) -> dict[Partition, list[str]]:
+    """``list_partition_files`` of an S3 archive: fs paths (``bucket/key``) per partition.
+
+    Lists the root's ``site=*`` "folders" and then each one recursively, so ``_manifests``
+    and ``_rejected`` are never listed.
+    """
+    import pyarrow.fs as pafs
+
+    fs = location.fs
+    found: dict[Partition, list[str]] = {}
+    top = pafs.FileSelector(location.base, recursive=False, allow_not_found=True)
+    for site_info in fs.get_file_info(top):
+        site = posix_name(site_info.path).removeprefix("site=")
+        if (
+            site_info.type != pafs.FileType.Directory
+            or not posix_name(site_info.path).startswith("site=")
+            or not SITE_RE.fullmatch(site)
+        ):
+            continue
+        selector = pafs.FileSelector(site_info.path, recursive=True, allow_not_found=True)
+        for info in fs.get_file_info(selector):
+            parts = info.path[len(site_info.path) + 1 :].split("/")
+            if info.type != pafs.FileType.File or len(parts) != 2 or not is_live_name(parts[1]):
+                continue
+            if not parts[0].startswith("date="):
+                continue
+            try:
+                day = validate_date(parts[0].removeprefix("date="))
+            except UnsafePathError:
+                continue
+            found.setdefault(Partition(site, day), []).append(info.path)
+    return {partition: sorted(found[partition]) for partition in sorted(found)}
+
+
+class ArchiveFile(NamedTuple):
+    """A live file as ``reconcile`` needs it: ``path`` (``.name`` is the file name), the
+    ``key`` the state records it under, and how to read it."""
+
+    path: Path | PurePosixPath
+    key: str
+    location: ArchiveLocation | None
+
+    def read_table(self, columns: list[str]) -> pa.Table:
+        if self.location is None:
+            return pq.read_table(self.path, columns=columns)
+        return pq.read_table(str(self.path), columns=columns, filesystem=self.location.fs)
+
+
+def archive_files(root: Any) -> list[tuple[Partition, ArchiveFile]]:
+    """Every live file with its partition, for ``reconcile``: local files keyed by their
+    resolved path (as always), S3 objects by their alias (``ArchiveLocation.state_key``),
+    the keys the state extension gives the files the writer announces."""
+    remote = _remote(root)
+    if remote is None:
+        return [
+            (partition, ArchiveFile(Path(file), str(Path(file).resolve()), None))
+            for partition, files in list_partition_files(root).items()
+            for file in files
+        ]
+    return [
+        (partition, ArchiveFile(PurePosixPath(path), remote.state_key(path), remote))
+        for partition, files in remote_partition_files(remote).items()
+        for path in files
+    ]
 
 
 def list_partitions(root: str | os.PathLike[str]) -> list[Partition]:
@@ -191,7 +283,13 @@ def partition_files(root: str | os.PathLike[str], partition: Partition) -> list[
 
 
 def list_partition_files(root: str | os.PathLike[str]) -> dict[Partition, list[Path]]:
-    """Live files per partition (partitions without any live file are left out)."""
+    """Live files per partition (partitions without any live file are left out).
+
+    For an S3 root (``s3://bucket/prefix``), fs paths (``bucket/key`` strings) instead.
+    """
+    remote = _remote(root)
+    if remote is not None:
+        return remote_partition_files(remote)  # type: ignore[return-value]
     result: dict[Partition, list[Path]] = {}
     for partition in list_partitions(root):
         files = partition_files(root, partition)
@@ -215,9 +313,9 @@ def conform_to_file_schema(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=FILE_SCHEMA)
 
 
-def file_schema_version(path: str | os.PathLike[str]) -> int:
+def file_schema_version(path: str | os.PathLike[str], filesystem: Any = None) -> int:
     """The ``newsarchive.schema_version`` a file was written with (its footer only)."""
-    metadata = pq.read_schema(path).metadata or {}
+    metadata = pq.read_schema(path, filesystem=filesystem).metadata or {}
     try:
         return int(metadata.get(b"newsarchive.schema_version", b"0"))
     except ValueError:
@@ -234,8 +332,12 @@ def upgrade_archive(root: str | os.PathLike[str]) -> list[Path]:
     has no value), atomically, and ``.schema_version`` at the root records that the archive
     is done: later runs cost one small read. A run killed half-way leaves whole files of
     either schema and no record, so the next run finishes the job. Returns the rewritten
-    files. The caller holds the archive lock.
+    files. The caller holds the archive lock. On S3 each file is uploaded again under its
+    own name (an upload replaces an object whole).
     """
+    remote = _remote(root)
+    if remote is not None:
+        return _upgrade_remote(remote)  # type: ignore[return-value]
     root = Path(root)
     marker = root / SCHEMA_MARKER
     with contextlib.suppress(OSError, ValueError):
@@ -267,6 +369,38 @@ def upgrade_archive(root: str | os.PathLike[str]) -> list[Path]:
     return upgraded
 
 
+def _codec_of(metadata: pq.FileMetaData) -> str:
+    return (
+        metadata.row_group(0).column(0).compression.lower() if metadata.num_row_groups else "zstd"
+    ).replace("uncompressed", "none")
+
+
+def _upgrade_remote(location: ArchiveLocation) -> list[str]:
+    """``upgrade_archive`` of an S3 archive."""
+    marker = location.path(SCHEMA_MARKER)
+    with contextlib.suppress(OSError, ValueError):
+        if int(location.read_bytes(marker).decode("ascii").strip()) >= SCHEMA_VERSION:
+            return []
+    fs = location.fs
+    upgraded = []
+    for files in remote_partition_files(location).values():
+        for path in files:
+            if file_schema_version(path, fs) >= SCHEMA_VERSION:
+                continue
+            codec = _codec_of(pq.read_metadata(path, filesystem=fs))
+            table = conform_to_file_schema(pq.read_table(path, filesystem=fs))
+            location.write_table(table, path, codec)
+            upgraded.append(path)
+    location.write_bytes(marker, f"{SCHEMA_VERSION}\n".encode("ascii"))
+    if upgraded:
+        logger.warning(
+            "Upgraded %d archive file(s) to schema version %d (new columns are null in them)",
+            len(upgraded),
+            SCHEMA_VERSION,
+        )
+    return upgraded
+
+
 def read_archive(root: str | os.PathLike[str]) -> pa.Table:
     """The whole archive as one table, with ``site`` and ``date`` (strings) from the paths.
 
@@ -277,7 +411,8 @@ def read_archive(root: str | os.PathLike[str]) -> pa.Table:
     # only writes the archive never reads it this way.
     import pyarrow.dataset as ds
 
-    root = Path(root)
+    remote = _remote(root)
+    base = remote.base if remote is not None else str(Path(root))
     schema = pa.schema(list(FILE_SCHEMA) + list(PARTITION_SCHEMA), metadata=FILE_SCHEMA.metadata)
     files = [str(f) for fs in list_partition_files(root).values() for f in fs]
     if not files:
@@ -287,7 +422,8 @@ def read_archive(root: str | os.PathLike[str]) -> pa.Table:
         format="parquet",
         schema=schema,
         partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive"),
-        partition_base_dir=str(root),
+        partition_base_dir=base,
+        filesystem=remote.fs if remote is not None else None,
     )
     return dataset.to_table()
 
