@@ -116,6 +116,9 @@ NEWSARCHIVE_CHECK_COMPONENTS = True
 # Order matters: the run extension writes its manifest on spider_closed after the writer has
 # flushed its last files, so it comes last.
 EXTENSIONS = {
+    # first: an unusable NEWSARCHIVE_OUTPUT (a scheme other than s3://, an S3 archive without
+    # NEWSARCHIVE_STATE) stops the crawl before any other extension makes a folder
+    "newsarchive.extensions.run.ArchiveLocationCheck": 100,
     # REDIS_URL only: joins the shared crawl before the writer names its files after it
     "newsarchive.extensions.frontier.SharedCrawl": 300,
     "newsarchive.extensions.state.ArchiveStateExtension": 400,
@@ -126,8 +129,13 @@ EXTENSIONS = {
 }
 
 # --- Archive -----------------------------------------------------------------------------------
-# Root folder of the archive: site=<site>/date=<YYYY-MM-DD>/part-*.parquet
+# Root folder of the archive: site=<site>/date=<YYYY-MM-DD>/part-*.parquet. Or s3://bucket/prefix
+# (S3 or an S3-compatible store; see newsarchive.archive_fs): then NEWSARCHIVE_STATE must be set.
 NEWSARCHIVE_OUTPUT = "output"
+# S3 only: the endpoint (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS) and the
+# region (default: the AWS chain). Credentials come from the AWS chain only, never settings.
+NEWSARCHIVE_S3_ENDPOINT = None
+NEWSARCHIVE_S3_REGION = None
 NEWSARCHIVE_PARQUET_ENABLED = True
 # Flush a partition's buffer to a new file once it holds this many rows...
 NEWSARCHIVE_PARQUET_MAX_ROWS = 10_000

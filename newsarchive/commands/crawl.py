@@ -9,7 +9,11 @@ Same command and options as Scrapy's, plus:
   left out by a ``-s`` override (see ``left_out_components``);
 * exit 2 at once, with one line naming the argument, its value and what is accepted, if a
   spider argument cannot be used (``newsarchive.arguments``), before anything is written;
-* exit 73 (EX_CANTCREAT) at once if ``NEWSARCHIVE_OUTPUT`` cannot be created or written;
+* exit 2 at once, before anything is created, if ``NEWSARCHIVE_OUTPUT`` is a URL of a scheme
+  other than ``s3://`` (``newsarchive.archive_fs``), or an S3 archive without
+  ``NEWSARCHIVE_STATE`` (its SQLite file cannot live on S3);
+* exit 73 (EX_CANTCREAT) at once if ``NEWSARCHIVE_OUTPUT`` cannot be created or written (on
+  S3: its bucket does not exist), 69 if its S3 endpoint cannot be reached or refuses us;
 * exit 69 (EX_UNAVAILABLE) at once if ``REDIS_URL`` is set and that Redis does not answer;
 * exit 2 at once, before anything is created, if ``NEWSARCHIVE_STATE`` has a scheme no
   backend serves (``newsarchive.state.state_backend``), and 69 if it is a Redis that does
@@ -27,6 +31,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsarchive import settings as project_settings
+from newsarchive.archive_fs import UnsupportedArchiveLocation, check_settings, scrub
 from newsarchive.arguments import BadArgument
 from newsarchive.extensions.run import STATUS_KEY, crawl_lock
 from newsarchive.frontier import redacted, redis_unreachable, redis_url
@@ -108,18 +113,39 @@ class Command(ScrapyCrawlCommand):
             print(f"newsarchive: not crawling: {exc}", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
+        try:
+            location = check_settings(self.settings)
+        except UnsupportedArchiveLocation as exc:
+            print(f"newsarchive: not crawling: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_USAGE
+            return
         if self._bad_state():
             return
         root = Path(self.settings.get("NEWSARCHIVE_OUTPUT") or "output")
-        problem = unwritable(root)
-        if problem:
-            print(
-                f"newsarchive: not crawling: NEWSARCHIVE_OUTPUT={str(root)!r} cannot be "
-                f"written ({problem})",
-                file=sys.stderr,
-            )
-            self.exitcode = EXIT_CANTCREAT
-            return
+        if location is not None and not location.is_local:
+            try:
+                problem = None if location.is_dir() else "no such bucket"
+                code = EXIT_CANTCREAT
+            except OSError as exc:
+                problem, code = " ".join(scrub(str(exc)).split()), EXIT_UNAVAILABLE
+            if problem:
+                print(
+                    f"newsarchive: not crawling: NEWSARCHIVE_OUTPUT={location.url!r} cannot "
+                    f"be used ({problem})",
+                    file=sys.stderr,
+                )
+                self.exitcode = code
+                return
+        else:
+            problem = unwritable(root)
+            if problem:
+                print(
+                    f"newsarchive: not crawling: NEWSARCHIVE_OUTPUT={str(root)!r} cannot be "
+                    f"written ({problem})",
+                    file=sys.stderr,
+                )
+                self.exitcode = EXIT_CANTCREAT
+                return
         shared = redis_url(self.settings)
         if shared:  # a shared crawl: Redis must answer; the workers run side by side
             problem = redis_unreachable(shared)
@@ -133,7 +159,7 @@ class Command(ScrapyCrawlCommand):
                 return
         try:  # a friendly early answer; the run extension takes the lock for real
             if not shared:
-                with crawl_lock(root):
+                with crawl_lock(location or root):
                     pass
         except ArchiveLockedError as exc:
             print(f"newsarchive: not crawling: {exc}", file=sys.stderr)

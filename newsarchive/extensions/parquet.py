@@ -30,6 +30,17 @@ count them as ``newsarchive/rejected/<reason code>`` (the reason up to its first
 
 The crawl holds the archive lock in shared mode (``newsarchive.storage.archive_lock``) from
 spider open to close, so ``scrapy compact`` never swaps a partition while we write into it.
+
+``NEWSARCHIVE_OUTPUT=s3://bucket/prefix`` writes the same layout to S3 or an S3-compatible
+store (``newsarchive.archive_fs``): each file is made in memory and uploaded with one
+``open_output_stream`` (S3 shows an object only once its upload completed: no temp file, no
+rename), and is announced only after its upload completed, so the state is never ahead of
+the archive there either. ``_rejected`` lines cannot be appended to an object: they are
+kept in memory and uploaded after every flush and at close, each time as a new object
+``_rejected/site=<site>/<run_id>-<seq>.jsonl`` holding the lines since the last one (an
+article rejected by a run killed before that upload is in the state's retry queue all the
+same). The archive lock is then a local lock keyed by the URL, plus one in Redis when
+``REDIS_URL`` is set (``archive_fs.archive_lock_for``).
 """
 
 from __future__ import annotations
@@ -53,6 +64,7 @@ from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.http import Response
 
 from newsarchive import signals as na_signals
+from newsarchive.archive_fs import ArchiveLocation, archive_lock_for, parse_location, scrub
 from newsarchive.cleaning.boilerplate import fingerprint
 from newsarchive.cleaning.text import count_words, join_paragraphs, split_paragraphs
 from newsarchive.exceptions import UnchangedArticle
@@ -60,7 +72,7 @@ from newsarchive.items import WORKING_FIELDS, exported_fields
 from newsarchive.pipelines.fingerprint import content_hash
 from newsarchive.schema import COMMITTED_ROW_KEYS, FILE_SCHEMA, item_to_row, partition_date
 from newsarchive.storage import (
-    ArchiveLock,
+    REJECTED_DIRNAME,
     ArchiveLockedError,
     Partition,
     UnsafePathError,
@@ -68,6 +80,8 @@ from newsarchive.storage import (
     remove_stale_temp_files,
     safe_partition_dir,
     upgrade_archive,
+    validate_date,
+    validate_site,
     write_parquet_atomic,
 )
 
@@ -80,6 +94,8 @@ STALE_TEMP_SECONDS = 3600.0
 WRITE_RETRY_SECONDS = 60.0
 # Parallel file writes when many partitions are flushed at once (the end of a run).
 WRITER_THREADS = 8
+# On S3, rejected lines held in memory are uploaded at once past this many characters.
+REJECTED_SPOOL_CHARS = 4 * 1024 * 1024
 EXPORTED_NAMES = tuple(f.name for f in exported_fields())
 
 
@@ -144,9 +160,13 @@ class PartitionedParquetWriter:
         compression: str,
         max_buffered_rows: int = 2_000,
         lock_timeout: float,
+        location: ArchiveLocation | None = None,
+        redis_url: str | None = None,
     ) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        self.location = location or parse_location(root)
+        self.remote = not self.location.is_local
         self.root = root
         self.run_id = run_id
         self.max_rows = max_rows
@@ -164,8 +184,12 @@ class PartitionedParquetWriter:
         self._buffered_bytes = 0
         self._buffered_rows = 0
         self._seq = 0
-        self._lock = ArchiveLock(root, shared=True)
+        self._lock = archive_lock_for(self.location, shared=True, redis_url=redis_url)
         self._rejected_files: dict[Path, IO[str]] = {}
+        # S3: rejected lines not uploaded yet, per _rejected/site=<site> folder
+        self._rejected_spool: dict[str, list[str]] = {}
+        self._rejected_spooled = 0
+        self._rejected_seq = 0
         self._write_error_logged = False
         self._retry_writes_at = 0.0
 
@@ -192,15 +216,18 @@ class PartitionedParquetWriter:
         compression = settings.get("NEWSARCHIVE_PARQUET_COMPRESSION") or "zstd"
         if compression != "none" and not _codec_available(compression):
             raise ValueError(f"NEWSARCHIVE_PARQUET_COMPRESSION {compression!r} is not available")
+        location = parse_location(settings.get("NEWSARCHIVE_OUTPUT") or "output", settings)
         ext = cls(
             crawler,
-            Path(settings.get("NEWSARCHIVE_OUTPUT") or "output").absolute(),
+            Path(location.base) if location.is_local else Path(location.url),
             run_id=str(run_id),
             max_rows=max_rows,
             max_bytes=max_bytes,
             max_buffered_rows=max_buffered_rows,
             compression=compression,
             lock_timeout=settings.getfloat("NEWSARCHIVE_LOCK_TIMEOUT", 60.0),
+            location=location,
+            redis_url=settings.get("REDIS_URL") or None,
         )
         crawler.stats.set_value("newsarchive/run_id", ext.run_id)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
@@ -220,9 +247,16 @@ class PartitionedParquetWriter:
         except ArchiveLockedError as exc:
             logger.error("Not crawling: %s", exc)
             raise CloseSpider("archive_locked") from exc
-        remove_stale_temp_files(self.root, STALE_TEMP_SECONDS)
-        upgrade_archive(self.root)  # files of an older schema get the new columns
-        logger.info("Archiving to %s (run %s)", self.root, self.run_id)
+        if self.remote:
+            try:
+                upgrade_archive(self.location)  # no temp files on S3
+            except OSError as exc:
+                logger.error("Not crawling: cannot use %s: %s", self.location.url, scrub(str(exc)))
+                raise CloseSpider("archive_unavailable") from exc
+        else:
+            remove_stale_temp_files(self.root, STALE_TEMP_SECONDS)
+            upgrade_archive(self.root)  # files of an older schema get the new columns
+        logger.info("Archiving to %s (run %s)", self.location.url, self.run_id)
 
     def item_scraped(self, item: Any, response: Response | None = None) -> None:
         """Buffer the item's row in its partition, or reject it with a reason."""
@@ -241,7 +275,7 @@ class PartitionedParquetWriter:
         site = adapter.get("site")
         try:
             if not (isinstance(site, str) and (site, day) in self._safe_partitions):
-                safe_partition_dir(self.root, site, day)  # resolves paths: once per partition
+                self._partition_dir(site, day)  # resolves paths: once per partition
                 self._safe_partitions.add((site, day))
             row = item_to_row(item)
         except UnsafePathError as exc:
@@ -288,6 +322,7 @@ class PartitionedParquetWriter:
             for fh in self._rejected_files.values():
                 fh.close()
             self._rejected_files.clear()
+            self._upload_rejected(final=True)
             self._lock.release()
         self.crawler.signals.send_catch_log(
             na_signals.archive_closed, reason=reason, run_id=self.run_id
@@ -379,6 +414,7 @@ class PartitionedParquetWriter:
         ):
             for start in range(0, len(partitions), batch):
                 self._flush_batch(pool, partitions[start : start + batch])
+        self._upload_rejected()
 
     def _state_batch(self) -> AbstractContextManager[Any]:
         """One state transaction for what a flush records (nothing without a state)."""
@@ -386,7 +422,7 @@ class PartitionedParquetWriter:
         return state.batch() if state is not None else nullcontext()
 
     def _flush_batch(self, pool: ThreadPoolExecutor, partitions: list[Partition]) -> None:
-        jobs: list[tuple[Partition, pa.Table, Path]] = []
+        jobs: list[tuple[Partition, pa.Table, Any]] = []
         for partition in partitions:
             buffer = self._buffers.get(partition)
             if buffer is None or not buffer.rows:
@@ -397,14 +433,14 @@ class PartitionedParquetWriter:
                 self._drop_buffer(partition)
                 continue
             try:
-                directory = safe_partition_dir(self.root, partition.site, partition.date)
+                directory = self._partition_dir(partition.site, partition.date)
                 jobs.append((partition, table, self._next_path(directory)))
             except (OSError, ValueError) as exc:
                 self._write_failed(partition, exc)
 
-        def write(job: tuple[Partition, pa.Table, Path]) -> BaseException | None:
+        def write(job: tuple[Partition, pa.Table, Any]) -> BaseException | None:
             try:
-                write_parquet_atomic(job[1], job[2], compression=self.compression)
+                self._write_file(job[1], job[2])
             except (OSError, pa.ArrowException) as exc:
                 return exc
             return None
@@ -435,16 +471,30 @@ class PartitionedParquetWriter:
             self._drop_buffer(partition)
             return True
         try:
-            directory = safe_partition_dir(self.root, partition.site, partition.date)
+            directory = self._partition_dir(partition.site, partition.date)
             path = self._next_path(directory)
-            write_parquet_atomic(table, path, compression=self.compression)
+            self._write_file(table, path)
         except (OSError, pa.ArrowException) as exc:
             self._write_failed(partition, exc)
             return False
         rows = buffer.rows
         self._drop_buffer(partition)
         self._committed(path, partition, rows)
+        self._upload_rejected()
         return True
+
+    def _partition_dir(self, site: Any, day: Any) -> Any:
+        """The partition's folder (a checked ``Path``), or its S3 prefix (an fs path)."""
+        if self.remote:  # no symlinks on S3: the strict names are the whole check
+            return self.location.path(Partition(validate_site(site), validate_date(day)).relpath())
+        return safe_partition_dir(self.root, site, day)
+
+    def _write_file(self, table: pa.Table, path: Any) -> None:
+        """A whole file: temp file and rename here, one completed upload on S3."""
+        if self.remote:
+            self.location.write_table(table, path, compression=self.compression)
+        else:
+            write_parquet_atomic(table, path, compression=self.compression)
 
     def boilerplate_learned(self, site: str, fingerprints: set[str]) -> None:
         """Remember a site's newly learned repeated blocks for the rows still buffered."""
@@ -488,11 +538,17 @@ class PartitionedParquetWriter:
         buffer.rows = good
         return pa.Table.from_pylist(good, schema=FILE_SCHEMA) if good else None
 
-    def _next_path(self, directory: Path) -> Path:
+    def _next_path(self, directory: Any) -> Any:
         """``part-<run_id>-<seq>.parquet``, never overwriting an existing file."""
         while True:
-            path = directory / f"part-{self.run_id}-{self._seq:05d}.parquet"
+            name = f"part-{self.run_id}-{self._seq:05d}.parquet"
             self._seq += 1
+            if self.remote:
+                path = f"{directory}/{name}"
+                if not self.location.exists(path):
+                    return path
+                continue
+            path = directory / name
             if not path.exists():
                 return path
 
@@ -510,10 +566,13 @@ class PartitionedParquetWriter:
                 "Cannot write Parquet for %s (%s); keeping the rows in memory and retrying "
                 "later and at close (further errors counted in newsarchive/parquet/write_errors)",
                 partition.relpath(),
-                exc,
+                scrub(str(exc)),
             )
 
-    def _committed(self, path: Path, partition: Partition, rows: list[dict[str, Any]]) -> None:
+    def _committed(self, path: Any, partition: Partition, rows: list[dict[str, Any]]) -> None:
+        """Announce a file whose write (rename, or upload) completed. An S3 object is
+        announced by its alias ``/s3:/bucket/key`` (``ArchiveLocation.alias``)."""
+        path = self.location.alias(path) if self.remote else path
         self.files_written.append(path)
         self.partitions_touched.add(partition)
         self.rows_written += len(rows)
@@ -543,7 +602,7 @@ class PartitionedParquetWriter:
                     len(buffer.rows),
                     partition.relpath(),
                     reason,
-                    self.root / "_rejected",
+                    self.location.uri(self.location.path(REJECTED_DIRNAME)),
                 )
             for row in buffer.rows:
                 self._reject_row(row, partition, reason)
@@ -582,9 +641,13 @@ class PartitionedParquetWriter:
             section=record.get("section"),
             reason=code,
         )
+        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        if self.remote:
+            self._spool_rejected(record.get("site"), line)
+            return
         try:
             fh = self._rejected_file(record.get("site"))
-            fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            fh.write(line)
             fh.flush()
         except OSError as exc:
             self.stats.inc_value("newsarchive/rejected_write_errors")
@@ -598,3 +661,38 @@ class PartitionedParquetWriter:
             fh = open(directory / f"{self.run_id}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
             self._rejected_files[directory] = fh
         return fh
+
+    def _spool_rejected(self, site: Any, line: str) -> None:
+        """S3: keep a rejected line until the next upload (see the module docstring)."""
+        try:
+            name = validate_site(site)
+        except UnsafePathError:
+            name = "_unknown"
+        self._rejected_spool.setdefault(name, []).append(line)
+        self._rejected_spooled += len(line)
+        if self._rejected_spooled > REJECTED_SPOOL_CHARS:
+            self._upload_rejected()
+
+    def _upload_rejected(self, *, final: bool = False) -> None:
+        """S3: upload the spooled rejected lines, one new object per site. A failed upload
+        keeps them for the next try; at close it is an error (and counted)."""
+        for site in list(self._rejected_spool):
+            lines = self._rejected_spool[site]
+            path = self.location.path(
+                REJECTED_DIRNAME, f"site={site}", f"{self.run_id}-{self._rejected_seq:05d}.jsonl"
+            )
+            try:
+                self.location.write_bytes(path, "".join(lines).encode("utf-8"))
+            except OSError as exc:
+                if final:
+                    self.stats.inc_value("newsarchive/rejected_write_errors", len(lines))
+                    logger.error(
+                        "Could not upload %d rejected item(s) to %s: %s",
+                        len(lines),
+                        self.location.uri(path),
+                        scrub(str(exc)),
+                    )
+                continue
+            self._rejected_seq += 1
+            self._rejected_spooled -= sum(len(line) for line in lines)
+            del self._rejected_spool[site]

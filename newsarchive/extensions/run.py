@@ -12,6 +12,17 @@
 * **Manifest**: ``<NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json`` records what the run did.
   It is written when the run starts, with ``"status": "running"``, and replaced at the end:
   a run that was killed leaves it so, and the next run names it as unfinished.
+
+On S3 (``NEWSARCHIVE_OUTPUT=s3://bucket/prefix``, see ``newsarchive.archive_fs``) the
+manifest is one object, uploaded whole at the start and again at the end, and the crawl lock
+is a local lock file keyed by the archive's URL (``ArchiveLocation.lock_dir``): it keeps two
+crawls of one machine apart; crawls on several machines need ``REDIS_URL`` (a shared crawl),
+as they do on a local folder shared over the network.
+
+``ArchiveLocationCheck`` (first of the project's extensions) stops a crawl started any other
+way than ``scrapy crawl`` (Scrapyd, a script) before any other extension is built: an
+unsupported ``NEWSARCHIVE_OUTPUT`` scheme, or an S3 archive without ``NEWSARCHIVE_STATE``, is
+an ``UnsupportedArchiveLocation`` there, before a request or a folder is made.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from newsarchive import signals as na_signals
+from newsarchive.archive_fs import ArchiveLocation, check_settings, parse_location
 from newsarchive.extensions.drift import DRIFT_KEY
 from newsarchive.extensions.drift import FAILURES_KEY as DRIFT_FAILURES_KEY
 from newsarchive.extensions.drift import FIELDS_KEY as DRIFT_FIELDS_KEY
@@ -60,9 +72,20 @@ class ErrorCounter(logging.Handler):
         self.stats.inc_value(ERRORS_KEY)
 
 
-def crawl_lock(root: str | Path) -> ArchiveLock:
-    """The lock that keeps two crawls off one archive (separate from compaction's lock)."""
-    return ArchiveLock(root, name=CRAWL_LOCK_FILENAME)
+def crawl_lock(root: str | Path | ArchiveLocation) -> ArchiveLock:
+    """The lock that keeps two crawls off one archive (separate from compaction's lock):
+    ``.crawl.lock`` in the archive folder, or in the local lock folder of an S3 archive."""
+    return ArchiveLock(parse_location(root).lock_dir(), name=CRAWL_LOCK_FILENAME)
+
+
+class ArchiveLocationCheck:
+    """Refuses, before any other extension is built, an archive location that cannot be
+    used (see the module docstring); is never enabled otherwise."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        check_settings(crawler.settings)  # UnsupportedArchiveLocation: one line
+        raise NotConfigured("the archive location is usable")
 
 
 def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -70,9 +93,16 @@ def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 class ArchiveRun:
-    def __init__(self, crawler: Crawler, root: Path, lock: ArchiveLock) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        root: Path,
+        lock: ArchiveLock,
+        location: ArchiveLocation | None = None,
+    ) -> None:
         self.crawler = crawler
         self.root = root
+        self.location = location or parse_location(root)
         self.lock = lock
         self.settings = crawler.settings
         self.files: list[str] = []
@@ -85,13 +115,15 @@ class ArchiveRun:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("NEWSARCHIVE_PARQUET_ENABLED", True):
             raise NotConfigured("no archive is written, so there is no run to manage")
-        root = Path(crawler.settings.get("NEWSARCHIVE_OUTPUT") or "output")
-        lock = crawl_lock(root)
+        output = crawler.settings.get("NEWSARCHIVE_OUTPUT") or "output"
+        location = parse_location(output, crawler.settings)
+        root = Path(output) if location.is_local else Path(location.url)
+        lock = crawl_lock(location)
         # ArchiveLockedError: the crawl does not start. The workers of a shared crawl
         # (REDIS_URL) run side by side by design: the crawl in Redis keeps them in step.
         if not redis_url(crawler.settings):
             lock.acquire(blocking=False)
-        ext = cls(crawler, root, lock)
+        ext = cls(crawler, root, lock, location)
         crawler.signals.connect(ext.file_committed, signal=na_signals.parquet_file_committed)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -99,7 +131,10 @@ class ArchiveRun:
         return ext
 
     def file_committed(self, path: Path, partition: Any, **_: Any) -> None:
-        self.files.append(str(Path(path).relative_to(self.root.absolute())))
+        if self.location.is_local:
+            self.files.append(str(Path(path).relative_to(self.root.absolute())))
+        else:  # the alias /s3:/bucket/prefix/site=...
+            self.files.append(self.location.relative(path))
         self.partitions.add(partition.relpath())
 
     def spider_opened(self, spider: Any) -> None:
@@ -150,8 +185,9 @@ class ArchiveRun:
 
     def write_manifest(
         self, status: str, reason: str | None, failures: list[str], stats: dict[str, Any]
-    ) -> Path:
-        """Write the manifest (``status``: ``running`` at the start, ``ok`` or ``failed``)."""
+    ) -> Path | str:
+        """Write the manifest (``status``: ``running`` at the start, ``ok`` or ``failed``);
+        returns its path (its ``s3://`` URL on S3)."""
         run_id = stats.get("newsarchive/run_id") or self.started_at.strftime("%Y%m%dT%H%M%SZ")
         incremental = _by_prefix(stats, "newsarchive/incremental/")
         completeness = _by_prefix(stats, f"{COMPLETENESS}/")
@@ -204,10 +240,15 @@ class ArchiveRun:
             "partitions": sorted(self.partitions),
             "files": self.files,
         }
+        text = json.dumps(manifest, indent=2, default=str)
+        if not self.location.is_local:  # one upload: the old manifest or the new one
+            key = self.location.path("_manifests", f"{run_id}.json")
+            self.location.write_bytes(key, text.encode("utf-8"))
+            return self.location.uri(key)
         directory = self.root / "_manifests"
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{run_id}.json"
         temp = directory / f".{run_id}.json.tmp"
-        temp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        temp.write_text(text, encoding="utf-8")
         os.replace(temp, path)
         return path
