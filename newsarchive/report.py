@@ -5,7 +5,10 @@ by file and batch by batch (never ``body``), and the run manifests -- into a ``R
 ``render(data)`` turns that into the page: charts drawn here as inline SVG, each with its
 numbers in a table beside it, no script, no font and no file from anywhere else, so the page
 reads the same offline, mailed, or years later. ``write_report`` writes it atomically.
-``scrapy report`` (``newsarchive/commands/report.py``) is a thin wrapper.
+``scrapy report`` (``newsarchive/commands/report.py``) is a thin wrapper. The archive, and
+the report's file, may be on S3 (``s3://bucket/prefix``, see ``newsarchive.archive_fs``):
+the same columns and manifests are read there through ``pyarrow.fs``, and the page is
+uploaded in one piece.
 
 What is counted:
 
@@ -38,11 +41,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newsarchive.archive_fs import (
+    ArchiveLocation,
+    UnsupportedArchiveLocation,
+    parse_location,
+    scrub,
+)
 from newsarchive.drift import FIELDS as FILL_FIELDS
 from newsarchive.storage import list_partition_files, temp_path_for, validate_site
 
 MANIFESTS_DIRNAME = "_manifests"
 REPORT_FILENAME = "report.html"
+REMOTE_REPORT_FILENAME = "_report.html"
+"""The report's name in an S3 archive: with a leading ``_``, so that pyarrow's and Spark's
+partition discovery of the prefix skip it, as they skip ``_manifests``."""
 DEFAULT_RUNS = 30
 DAYS_SHOWN = 60
 SECTIONS_SHOWN = 40
@@ -134,6 +146,12 @@ def gather(
     Raises ``ReportError`` if ``root`` is not a folder. A file or manifest that cannot be read
     is left out and named in ``problems``; nothing else stops the report.
     """
+    try:
+        location = parse_location(root)
+    except UnsupportedArchiveLocation as exc:
+        raise ReportError(str(exc)) from None
+    if not location.is_local:
+        return _gather_remote(location, runs=runs, site=site)
     path = Path(root)
     if not path.is_dir():
         what = "not a folder" if path.exists() else "no such folder"
@@ -150,22 +168,47 @@ def gather(
     return data
 
 
-def _gather_rows(root: Path, data: ReportData) -> None:
+def _gather_remote(location: ArchiveLocation, *, runs: int, site: str | None) -> ReportData:
+    """``gather`` of an S3 archive."""
+    try:
+        if not location.is_dir():
+            raise ReportError(f"no archive at {location.url} (no such bucket)")
+    except OSError as exc:
+        raise ReportError(f"cannot reach {location.url}: {scrub(str(exc))}") from None
+    if runs < 1:
+        raise ReportError(f"--runs must be at least 1, not {runs}")
+    if site is not None:
+        site = validate_site(site)
+    data = ReportData(root=location.url, generated_at=datetime.now(UTC), site=site)
+    try:
+        _gather_rows(Path(location.base), data, location)
+        summaries = _gather_runs(Path(location.base), data, location)
+    except OSError as exc:
+        raise ReportError(f"cannot read {location.url}: {scrub(str(exc))}") from None
+    data.total_runs = len(summaries)
+    data.runs = summaries[-runs:]
+    return data
+
+
+def _gather_rows(root: Path, data: ReportData, location: ArchiveLocation | None = None) -> None:
     per_day: Counter[str] = Counter()
     per_section: Counter[tuple[str, str]] = Counter()
     new: Counter[str] = Counter()
     versions: Counter[str] = Counter()
     edits: Counter[str] = Counter()
     sites: set[str] = set()
-    for partition, files in list_partition_files(root).items():
+    filesystem = location.fs if location is not None else None
+    listing = list_partition_files(location or root)
+    for partition, files in listing.items():
         if data.site is not None and partition.site != data.site:
             continue
         sites.add(partition.site)
         for path in files:
             try:
-                batches = list(_batches(path))
+                batches = list(_batches(path, filesystem))
             except (OSError, pa.ArrowException) as exc:
-                data.problems.append(f"could not read {path.relative_to(root)}: {exc}")
+                name = location.relative(path) if location else path.relative_to(root)
+                data.problems.append(f"could not read {name}: {scrub(str(exc))}")
                 continue
             data.files += 1
             for batch in batches:
@@ -187,9 +230,9 @@ def _gather_rows(root: Path, data: ReportData) -> None:
     data.edits_per_day = dict(sorted(edits.items()))
 
 
-def _batches(path: Path) -> Iterator[pa.Table]:
+def _batches(path: Path | str, filesystem: Any = None) -> Iterator[pa.Table]:
     """The columns the report needs, batch by batch; a column an older file lacks is null."""
-    parquet = pq.ParquetFile(path)
+    parquet = pq.ParquetFile(path, filesystem=filesystem) if filesystem else pq.ParquetFile(path)
     names = set(parquet.schema_arrow.names)
     present = [c for c in COLUMNS if c in names]
     for batch in parquet.iter_batches(batch_size=65_536, columns=present):
@@ -256,15 +299,26 @@ def _value_counts(values: pa.ChunkedArray | pa.Array) -> dict[Any, int]:
     )
 
 
-def _gather_runs(root: Path, data: ReportData) -> list[RunSummary]:
+def _gather_runs(
+    root: Path, data: ReportData, location: ArchiveLocation | None = None
+) -> list[RunSummary]:
     directory = root / MANIFESTS_DIRNAME
     summaries: list[tuple[tuple[str, str], RunSummary]] = []
-    paths = sorted(directory.glob("*.json")) if directory.is_dir() else []
+    if location is not None:  # S3: fs paths of the manifests, read as objects
+        found = location.list_files(location.path(MANIFESTS_DIRNAME))
+        paths: list[Any] = [Path(p) for p in found if p.endswith(".json")]
+    else:
+        paths = sorted(directory.glob("*.json")) if directory.is_dir() else []
     for path in paths:
         if path.name.startswith("."):
             continue
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
+            text = (
+                location.read_bytes(str(path)).decode("utf-8")
+                if location is not None
+                else path.read_text(encoding="utf-8")
+            )
+            manifest = json.loads(text)
             if not isinstance(manifest, dict):
                 raise ValueError("not a JSON object")
             summary = summarize_manifest(manifest, default_id=path.stem)
@@ -353,8 +407,13 @@ def summarize_manifest(manifest: Mapping[str, Any], default_id: str = "?") -> Ru
 # --- Writing -------------------------------------------------------------------------------------
 
 
-def write_report(data: ReportData, output: str | os.PathLike[str]) -> Path:
-    """Render ``data`` into ``output`` atomically (a reader never sees half a page)."""
+def write_report(data: ReportData, output: str | os.PathLike[str]) -> Path | str:
+    """Render ``data`` into ``output`` atomically (a reader never sees half a page); an
+    ``s3://`` output is uploaded in one piece (its URL is returned)."""
+    location = parse_location(output)
+    if not location.is_local:
+        location.write_bytes(location.base, render(data).encode("utf-8"))
+        return location.url
     path = Path(output).absolute()
     page = render(data)
     temp = temp_path_for(path)

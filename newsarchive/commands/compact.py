@@ -16,6 +16,18 @@ Crash safety: the root only ever changes by the atomic swap, and everything in s
 garbage once we hold the lock, so the next run simply empties staging; a compacted
 partition has one file and is left alone (re-running is a no-op). The exclusive archive
 lock (``<root>/.lock``) keeps compactions and crawls (which hold it shared) apart.
+
+**On S3** (``--output s3://bucket/prefix`` or ``NEWSARCHIVE_OUTPUT``; see
+``newsarchive.archive_fs``) there is no directory to swap and no atomic multi-object change.
+For each partition with more than one file, the merged file (``part-compact-<id>-00000.parquet``)
+is uploaded into the partition first and read back, and only then are the files it merged
+deleted, one by one -- only those: a file that appeared meanwhile is left alone. So a reader
+never misses a row, but one that lists the partition during those seconds may see rows
+twice (in an old file and in the merged one), or fail on an old file deleted under it (read
+again). A compaction killed half-way leaves the merged file beside some old ones; the next
+compaction merges them all again, duplicates removed, so the end state has every row once.
+The lock: the local lock of ``ArchiveLocation.lock_dir`` and, with ``REDIS_URL``, the Redis
+one (``archive_fs.RedisArchiveLock``) that the crawls of every machine share.
 """
 
 from __future__ import annotations
@@ -35,6 +47,13 @@ import pyarrow.parquet as pq
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newsarchive.archive_fs import (
+    ArchiveLocation,
+    UnsupportedArchiveLocation,
+    archive_lock_for,
+    parse_location,
+    scrub,
+)
 from newsarchive.extensions.parquet import generate_run_id
 from newsarchive.storage import (
     ArchiveLockedError,
@@ -48,6 +67,7 @@ from newsarchive.storage import (
     is_live_file,
     list_partitions,
     partition_files,
+    remote_partition_files,
     remove_stale_temp_files,
     upgrade_archive,
     validate_site,
@@ -200,18 +220,29 @@ def compact_partition(
 
 
 def compact_archive(
-    root: str | os.PathLike[str],
+    root: str | os.PathLike[str] | ArchiveLocation,
     *,
     sites: Iterable[str] | None = None,
     dry_run: bool = False,
     wait: float = 0.0,
     report: Callable[[PartitionReport], None] | None = None,
+    redis_url: str | None = None,
 ) -> list[PartitionReport]:
     """Compact every partition (of ``sites``, if given) of the archive at ``root``.
 
     Raises ``ArchiveLockedError`` if a crawl or another compaction holds the lock (after
     waiting ``wait`` seconds), ``CompactionError`` if it cannot be done safely here.
+    ``root`` may be ``s3://bucket/prefix`` (see the module docstring; ``redis_url`` adds the
+    lock that crawls on other machines hold).
     """
+    try:
+        location = parse_location(root)
+    except UnsupportedArchiveLocation as exc:
+        raise CompactionError(str(exc)) from None
+    if not location.is_local:
+        return compact_remote(
+            location, sites=sites, dry_run=dry_run, wait=wait, report=report, redis_url=redis_url
+        )
     root = Path(root).absolute()
     if not root.is_dir():
         raise CompactionError(f"no archive at {root}")
@@ -238,6 +269,74 @@ def compact_archive(
     return reports
 
 
+def compact_remote_partition(
+    location: ArchiveLocation, partition: Partition, files: list[str], run_id: str, *, dry_run: bool
+) -> PartitionReport:
+    """Compact one partition of an S3 archive (the lock must be held): upload the merged
+    file, read it back, then delete exactly the files merged."""
+    fs = location.fs
+    report = PartitionReport(partition, len(files), len(files), 0, 0)
+    if len(files) <= 1:
+        report.rows_before = report.rows_after = sum(
+            pq.read_metadata(f, filesystem=fs).num_rows for f in files
+        )
+        return report
+    tables = [pq.read_table(f, filesystem=fs) for f in files]
+    merged = merge_tables(tables)
+    report.rows_before = sum(t.num_rows for t in tables)
+    report.rows_after = merged.num_rows
+    report.files_after = 1
+    if dry_run:
+        return report
+    new_file = location.path(partition.relpath(), f"part-compact-{run_id}-00000.parquet")
+    location.write_table(merged, new_file)
+    if pq.read_metadata(new_file, filesystem=fs).num_rows != merged.num_rows:
+        raise CompactionError(f"{location.uri(new_file)} does not read back {merged.num_rows} rows")
+    for old in files:  # the merged file holds all their rows: from here on, a crash is safe
+        location.delete(old)
+    logger.info("Compacted %s", report.line())
+    return report
+
+
+def compact_remote(
+    location: ArchiveLocation,
+    *,
+    sites: Iterable[str] | None = None,
+    dry_run: bool = False,
+    wait: float = 0.0,
+    report: Callable[[PartitionReport], None] | None = None,
+    redis_url: str | None = None,
+) -> list[PartitionReport]:
+    """``compact_archive`` of an S3 archive (see the module docstring)."""
+    try:
+        if not location.is_dir():
+            raise CompactionError(f"no archive at {location.url} (no such bucket)")
+    except OSError as exc:
+        raise CompactionError(f"cannot reach {location.url}: {scrub(str(exc))}") from None
+    wanted = {validate_site(s) for s in sites} if sites else None
+    reports: list[PartitionReport] = []
+    lock = archive_lock_for(
+        location, shared=dry_run, blocking=wait > 0, timeout=wait, redis_url=redis_url
+    )
+    with lock:
+        try:
+            if not dry_run:
+                upgrade_archive(location)
+            run_id = generate_run_id()
+            for partition, files in remote_partition_files(location).items():
+                if wanted is not None and partition.site not in wanted:
+                    continue
+                result = compact_remote_partition(
+                    location, partition, files, run_id, dry_run=dry_run
+                )
+                reports.append(result)
+                if report is not None:
+                    report(result)
+        except (OSError, pa.ArrowException) as exc:
+            raise CompactionError(f"on {location.url}: {scrub(str(exc))}") from None
+    return reports
+
+
 class Command(ScrapyCommand):
     """Merge the small files of each archive partition into one, atomically."""
 
@@ -261,7 +360,9 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument(
-            "--output", metavar="DIR", help="archive root (default: NEWSARCHIVE_OUTPUT)"
+            "--output",
+            metavar="DIR",
+            help="archive root, a folder or s3://bucket/prefix (default: NEWSARCHIVE_OUTPUT)",
         )
         parser.add_argument(
             "--site",
@@ -285,12 +386,19 @@ class Command(ScrapyCommand):
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
         assert self.settings is not None
-        root = Path(opts.output or self.settings.get("NEWSARCHIVE_OUTPUT") or "output")
+        output = opts.output or self.settings.get("NEWSARCHIVE_OUTPUT") or "output"
         try:
             for site in opts.site:
                 validate_site(site)
         except UnsafePathError as exc:
             raise UsageError(str(exc), print_help=False) from None
+        try:
+            location = parse_location(output, self.settings)
+        except UnsupportedArchiveLocation as exc:
+            print(f"newsarchive: not compacting: {exc}", file=sys.stderr)
+            self.exitcode = 2
+            return
+        root: Path | ArchiveLocation = Path(output) if location.is_local else location
         prefix = "[dry run] " if opts.dry_run else ""
 
         def show(result: PartitionReport) -> None:
@@ -299,7 +407,12 @@ class Command(ScrapyCommand):
 
         try:
             reports = compact_archive(
-                root, sites=opts.site, dry_run=opts.dry_run, wait=opts.wait, report=show
+                root,
+                sites=opts.site,
+                dry_run=opts.dry_run,
+                wait=opts.wait,
+                report=show,
+                redis_url=self.settings.get("REDIS_URL") or None,
             )
         except ArchiveLockedError as exc:
             print(f"newsarchive: not compacting: {exc}", file=sys.stderr)

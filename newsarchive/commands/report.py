@@ -4,7 +4,9 @@ Articles per publication day and per section, versions and edits per day, field 
 across runs with the drift alarms marked, failures and skips by reason, slow-downs, and the
 runs themselves (``newsarchive.report`` gathers and renders; this is the command around it).
 The page needs no network: its charts are inline SVG. It is written atomically, by default
-to ``<NEWSARCHIVE_OUTPUT>/report.html``, and its path is printed.
+to ``<NEWSARCHIVE_OUTPUT>/report.html``, and its path is printed. An archive on S3
+(``s3://bucket/prefix``) is read there, and its report uploaded there by default, as
+``_report.html`` (hidden from pyarrow's and Spark's partition discovery).
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newsarchive.report import DEFAULT_RUNS, REPORT_FILENAME, ReportError, gather, write_report
+from newsarchive.archive_fs import UnsupportedArchiveLocation, parse_location, scrub
+from newsarchive.report import (
+    DEFAULT_RUNS,
+    REMOTE_REPORT_FILENAME,
+    REPORT_FILENAME,
+    ReportError,
+    gather,
+    write_report,
+)
 from newsarchive.storage import UnsafePathError, validate_site
 
 
@@ -73,8 +83,21 @@ class Command(ScrapyCommand):
                 validate_site(opts.site)
             except UnsafePathError as exc:
                 raise UsageError(str(exc), print_help=False) from None
-        root = Path(opts.archive or self.settings.get("NEWSARCHIVE_OUTPUT") or "output")
-        output = Path(opts.output) if opts.output else root / REPORT_FILENAME
+        archive = opts.archive or self.settings.get("NEWSARCHIVE_OUTPUT") or "output"
+        try:
+            location = parse_location(archive, self.settings)
+        except UnsupportedArchiveLocation as exc:
+            print(f"newsarchive: no report: {exc}", file=sys.stderr)
+            self.exitcode = 2
+            return
+        root = Path(archive) if location.is_local else location
+        output: Path | str
+        if opts.output:
+            output = opts.output if "://" in opts.output else Path(opts.output)
+        elif location.is_local:
+            output = Path(archive) / REPORT_FILENAME
+        else:
+            output = f"{location.url}/{REMOTE_REPORT_FILENAME}"
         try:
             data = gather(root, runs=opts.runs, site=opts.site)
             path = write_report(data, output)
@@ -82,8 +105,10 @@ class Command(ScrapyCommand):
             print(f"newsarchive: no report: {exc}", file=sys.stderr)
             self.exitcode = 1
             return
-        except OSError as exc:
-            print(f"newsarchive: no report: cannot write {output}: {exc}", file=sys.stderr)
+        except (OSError, UnsupportedArchiveLocation) as exc:
+            print(
+                f"newsarchive: no report: cannot write {output}: {scrub(str(exc))}", file=sys.stderr
+            )
             self.exitcode = 1
             return
         for problem in data.problems:
