@@ -95,3 +95,41 @@ def redis_server(password: str | None = None) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's standalone S3-compatible server (``moto[server]``, requirements-dev.txt) on
+    127.0.0.1, in memory; yields its endpoint URL (``http://127.0.0.1:<port>``)."""
+    import sys
+    import urllib.request
+
+    try:
+        import moto.server  # noqa: F401
+    except ImportError as exc:
+        message = f"moto[server] is not installed ({exc}): pip install -r requirements-dev.txt"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    port = free_port()
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"moto's server did not start on port {port}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
