@@ -10,7 +10,8 @@ site's (host's) last ``WINDOW`` answer times (``download_latency``), never below
 its retransmission timer at 1 s) nor above ``DOWNLOAD_TIMEOUT``. A percentile, not a mean
 and variance: the few answers that hang are what the timeout is there to cut, they must not
 set it. A site that gets slow as a whole raises it: its pages' retries are answered, late,
-and those answer times count.
+and those answer times count; so does a site where more than one answer in twenty hangs (then
+that is how it answers, and its first attempts wait for it).
 
 A retry (of a timeout, or of anything else) gets the whole ``DOWNLOAD_TIMEOUT``: a page
 that is really that slow is still fetched, one attempt later. A ``download_timeout`` that
