@@ -449,3 +449,45 @@ def test_an_unreachable_endpoint_or_missing_bucket_is_one_line(
         assert_no_credential(text)
         assert "Traceback" not in text
     assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_uploads_keep_the_state_behind_and_the_next_run_archives_each_once(
+    s3: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every upload fails (the store refuses): the rows are retried at close, then kept in
+    ``_rejected`` and queued for retry; the state records none of them. The next run, with
+    uploads working, archives each article once."""
+    from newsarchive.archive_fs import ArchiveLocation
+    from tests.test_bounded_flush import Crawl
+    from tests.test_parquet_writer import article
+
+    make_bucket("failing")
+    url: Any = "s3://failing/news"  # Crawl takes it as it takes a folder
+    state = str(tmp_path / "state.sqlite")
+    real_write = ArchiveLocation.write_table
+    attempts: list[str] = []
+
+    def refuse(self: ArchiveLocation, table: pa.Table, path: str, compression: str = "") -> None:
+        attempts.append(path)
+        raise OSError("AWS Error SLOW_DOWN during PutObject operation: please reduce your rate")
+
+    monkeypatch.setattr(ArchiveLocation, "write_table", refuse)
+    crawl = Crawl(url, NEWSARCHIVE_STATE=state, NEWSARCHIVE_PARQUET_MAX_ROWS=2)
+    for n in range(6):
+        crawl.scrape(article(n))
+    crawl.close()
+    assert attempts and list_partition_files(url) == {}
+    stored = objects("failing")
+    rejected = [k for k in stored if k.startswith("news/_rejected/site=moscowtimes/")]
+    assert rejected and sum(stored[k].count(b"\n") for k in rejected) == 6
+    assert b'"reason": "write_error"' in stored[rejected[0]]
+
+    monkeypatch.setattr(ArchiveLocation, "write_table", real_write)
+    again = Crawl(url, NEWSARCHIVE_STATE=state, NEWSARCHIVE_RUN_ID="20260301T100000Z-c0c0c0")
+    assert again.state.count() == 0  # the failed run recorded no article
+    assert {q.article_id for q in again.state.queued("moscowtimes")} == {str(n) for n in range(6)}
+    for n in range(6):
+        again.scrape(article(n))
+    again.close()
+    counts = per_article(url)
+    assert counts == Counter({f"{n}@1": 1 for n in range(6)})
