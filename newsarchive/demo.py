@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from newsarchive.report import REPORT_FILENAME
+
 # The mirror is ours and local: no robots delay, no throttling.
 FAST_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",
@@ -98,7 +100,7 @@ def report(output: str) -> int:
         [sys.executable, "-m", "scrapy", "report", "-s", f"NEWSARCHIVE_OUTPUT={output}"]
     )
     if code == 0:
-        page = (Path(output) / "report.html").resolve()
+        page = (Path(output) / REPORT_FILENAME).resolve()
         print(f"The run report: {page} (open {page.as_uri()} in a browser)")
     return code
 

@@ -51,10 +51,10 @@ from newsarchive.drift import FIELDS as FILL_FIELDS
 from newsarchive.storage import list_partition_files, temp_path_for, validate_site
 
 MANIFESTS_DIRNAME = "_manifests"
-REPORT_FILENAME = "report.html"
-REMOTE_REPORT_FILENAME = "_report.html"
-"""The report's name in an S3 archive: with a leading ``_``, so that pyarrow's and Spark's
-partition discovery of the prefix skip it, as they skip ``_manifests``."""
+REPORT_FILENAME = "_report.html"
+"""The report's name in the archive: with a leading ``_``, so that pyarrow's, pandas' and
+Spark's partition discovery skip it, as they skip ``_manifests`` (``report.html`` there made
+``pd.read_parquet("output")`` fail)."""
 DEFAULT_RUNS = 30
 DAYS_SHOWN = 60
 SECTIONS_SHOWN = 40

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,7 +40,23 @@ def test_schema_table_matches_the_arrow_schema() -> None:
 
 @pytest.fixture
 def in_archive_dir(crawled: CrawlResult, tmp_path: Path):
-    (tmp_path / "output").symlink_to(crawled.output, target_is_directory=True)
+    """The crawled archive, with what the demo leaves beside it: the run report."""
+    shutil.copytree(crawled.output, tmp_path / "output")  # (DuckDB's ** skips symlinks)
+    report = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "report",
+            "-s",
+            f"NEWSARCHIVE_OUTPUT={tmp_path / 'output'}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert report.returncode == 0 and list((tmp_path / "output").glob("*report*.html")), report
     cwd = os.getcwd()
     os.chdir(tmp_path)
     yield

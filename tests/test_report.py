@@ -400,8 +400,8 @@ def test_scrapy_report_writes_the_page_and_says_where(archive: Path, tmp_path: P
 
     default = scrapy_report("-s", f"NEWSARCHIVE_OUTPUT={archive}")
     assert default.returncode == 0, default.stderr
-    assert default.stdout.strip().endswith(str(archive / "report.html"))
-    assert (archive / "report.html").is_file()
+    assert default.stdout.strip().endswith(str(archive / "_report.html"))
+    assert (archive / "_report.html").is_file()
 
 
 @pytest.mark.parametrize("where", ["missing", "file"])

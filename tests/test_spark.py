@@ -40,7 +40,7 @@ def test_spark_reads_the_archive_with_partition_discovery(
     (tmp_path / "output").mkdir()
     for entry in crawled.output.iterdir():
         (tmp_path / "output" / entry.name).symlink_to(entry, entry.is_dir())
-    (tmp_path / "output" / "report.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "output" / "_report.html").write_text("<html></html>", encoding="utf-8")
     [snippet] = spark_snippets()
     cwd = os.getcwd()
     os.chdir(tmp_path)

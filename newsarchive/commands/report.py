@@ -21,7 +21,6 @@ from scrapy.exceptions import UsageError
 from newsarchive.archive_fs import UnsupportedArchiveLocation, parse_location, scrub
 from newsarchive.report import (
     DEFAULT_RUNS,
-    REMOTE_REPORT_FILENAME,
     REPORT_FILENAME,
     ReportError,
     gather,
@@ -97,7 +96,7 @@ class Command(ScrapyCommand):
         elif location.is_local:
             output = Path(archive) / REPORT_FILENAME
         else:
-            output = f"{location.url}/{REMOTE_REPORT_FILENAME}"
+            output = f"{location.url}/{REPORT_FILENAME}"
         try:
             data = gather(root, runs=opts.runs, site=opts.site)
             path = write_report(data, output)
