@@ -11,8 +11,10 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,27 +70,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def redis_server(password: str | None = None) -> Iterator[str]:
-    """A throw-away redis-server on 127.0.0.1 (no persistence); yields its URL."""
-    binary = require_binary(("redis-server",), ("redis-server",), "redis-server")
-    port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    command += ["--appendonly", "no", *(["--requirepass", password] if password else [])]
+def serving(
+    command: list[str], answers: Callable[[], bool], what: str, timeout: float
+) -> Iterator[None]:
+    """Run a server process until the block ends; wait first until ``answers()``."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith((b"+PONG", b"-NOAUTH")):
-                        break
-            except OSError:
-                pass
+        deadline = time.monotonic() + timeout
+        while not answers():
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start on port {port}")
+                raise RuntimeError(f"{what} did not start")
             time.sleep(0.05)
-        yield f"redis://{f':{password}@' if password else ''}127.0.0.1:{port}/0"
+        yield
     finally:
         process.terminate()
         try:
@@ -98,12 +91,29 @@ def redis_server(password: str | None = None) -> Iterator[str]:
 
 
 @contextmanager
+def redis_server(password: str | None = None) -> Iterator[str]:
+    """A throw-away redis-server on 127.0.0.1 (no persistence); yields its URL."""
+    binary = require_binary(("redis-server",), ("redis-server",), "redis-server")
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", *(["--requirepass", password] if password else [])]
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith((b"+PONG", b"-NOAUTH"))
+        except OSError:
+            return False
+
+    with serving(command, answers, f"redis-server on port {port}", timeout=20):
+        yield f"redis://{f':{password}@' if password else ''}127.0.0.1:{port}/0"
+
+
+@contextmanager
 def moto_server() -> Iterator[str]:
     """moto's standalone S3-compatible server (``moto[server]``, requirements-dev.txt) on
     127.0.0.1, in memory; yields its endpoint URL (``http://127.0.0.1:<port>``)."""
-    import sys
-    import urllib.request
-
     try:
         import moto.server  # noqa: F401
     except ImportError as exc:
@@ -113,23 +123,14 @@ def moto_server() -> Iterator[str]:
         pytest.skip(message)
     port = free_port()
     command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"moto's server did not start on port {port}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
+
+    def answers() -> bool:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
+                return True
+        except OSError:
+            return False
+
+    with serving(command, answers, f"moto's server on port {port}", timeout=60):
+        yield url
