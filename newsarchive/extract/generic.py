@@ -170,7 +170,7 @@ def parse_article(
     title = (
         _first_text(overrides.get("title"))
         or _str(news.get("headline"))
-        or _first_text(_H1(root))
+        or _first_text(index.h1s)
         or index.meta("og:title")  # late: it often carries the site's name
         or _document_title(root, index.meta("og:site_name"))
     )
@@ -312,7 +312,6 @@ _CREDIT = re.compile(
 
 
 # Compiled once: ``root.xpath(string)`` compiles its expression on every call.
-_H1 = etree.XPath("//h1")
 _HEAD_TITLE = etree.XPath("//head/title")
 _TITLE = etree.XPath("//title")
 _TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014:·-]\s+")

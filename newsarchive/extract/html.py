@@ -253,13 +253,23 @@ def select(query: etree.XPath, nodes: list[Any]) -> list[Any]:
 
 
 class PageIndex:
-    """``<meta>``, canonical ``<link>`` and JSON-LD ``<script>`` of a page, read in one walk.
+    """``<meta>``, canonical ``<link>`` and JSON-LD ``<script>`` of a page, read in one walk
+    (which also keeps its ``<time>`` and ``<h1>`` elements).
 
     ``meta``/``meta_all``/``canonical_url``/``jsonld_objects`` give what the Selector
     functions above give for the same page.
     """
 
-    __slots__ = ("_canonical", "_folded", "_itemprops", "_jsonld", "_metas", "_properties")
+    __slots__ = (
+        "_canonical",
+        "_folded",
+        "_itemprops",
+        "_jsonld",
+        "_metas",
+        "_properties",
+        "h1s",
+        "times",
+    )
 
     def __init__(self, root: Any) -> None:
         metas: dict[str, list[str]] = {}
@@ -267,10 +277,18 @@ class PageIndex:
         canonical: str | None = None
         jsonld: list[str] = []
         itemprops: dict[str, list[str]] = {}
-        for element in root.iter("meta", "link", "script"):
+        self.times: list[Any] = []
+        """The page's ``<time>`` elements, in document order (found in the same walk)."""
+        self.h1s: list[Any] = []
+        """The page's ``<h1>`` elements, in document order."""
+        for element in root.iter("meta", "link", "script", "time", "h1"):
             tag = element.tag
             get = element.get
-            if tag == "meta":
+            if tag == "time":
+                self.times.append(element)
+            elif tag == "h1":
+                self.h1s.append(element)
+            elif tag == "meta":
                 prop, name, content = get("property"), get("name"), get("content")
                 if prop is not None:
                     properties.add(prop)

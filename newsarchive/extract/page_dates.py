@@ -54,7 +54,6 @@ _OUTSIDE_ARTICLE = (
     " or ancestor::*[contains(@class, 'comment') or contains(@class, 'related')"
     " or contains(@class, 'widget') or contains(@class, 'sidebar')]"
 )
-_ARTICLE_TIMES = etree.XPath(f"//time[not({_OUTSIDE_ARTICLE})]")
 _UPDATE_MARK = re.compile(r"updated|modified|aktualisiert", re.I)
 _MAX_TIMES = 3
 
@@ -99,7 +98,7 @@ def page_date_candidates(
     """(published, modified) candidates from the page's meta, ``<time>`` elements and URL."""
     published = [DateCandidate(v, "meta") for v in index.meta_values(PUBLISHED_META)]
     modified = [DateCandidate(v, "meta") for v in index.meta_values(MODIFIED_META)]
-    times = _ARTICLE_TIMES(root)
+    times = [element for element in index.times if not _IS_OUTSIDE_ARTICLE(element)]
     for element in times[: _MAX_TIMES * 2]:
         value = element.get("datetime") or element_text(element)
         if not value or not value.strip():
