@@ -51,6 +51,9 @@ POLL_SECONDS = 0.2
 """How often a starved worker asks the shared queue again (Scrapy's engine would wait for
 its 5-s heartbeat: a second worker would spend its time waiting)."""
 KEY_PREFIX = "newsarchive"
+CRAWL_KEYS = ("requests", "dupefilter", "articles", "workers", "busy")
+KEYS_TTL = 7 * 86400
+"""A crawl's keys expire a week after its last heartbeat (the leader deletes them at once)."""
 
 
 def redis_url(settings: BaseSettings) -> str | None:
@@ -163,8 +166,8 @@ class Coordinator:
         pipe.hset(me.key("busy"), me.worker_id, int(self._busy))
         if me.leader:
             pipe.expire(crawl_key(self.site), max(int(self.timeout * 2), 2))
-        pipe.expire(me.key("workers"), 7 * 86400)
-        pipe.expire(me.key("busy"), 7 * 86400)
+        for name in CRAWL_KEYS:  # a crawl whose leader was killed leaves no keys for ever
+            pipe.expire(me.key(name), KEYS_TTL)
         pipe.execute()
 
     def busy(self) -> None:
@@ -214,8 +217,7 @@ class Coordinator:
         if me.leader:
             if self.server.get(crawl_key(self.site)) == me.crawl_id.encode():
                 self.server.delete(crawl_key(self.site))
-            for name in ("requests", "dupefilter", "articles", "workers", "busy"):
-                self.server.delete(me.key(name))
+            self.server.delete(*(me.key(name) for name in CRAWL_KEYS))
 
     def claim_article(self, article_id: str) -> bool:
         """True the first time any worker of this crawl asks for ``article_id``."""

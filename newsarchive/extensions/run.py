@@ -88,6 +88,23 @@ class ArchiveLocationCheck:
         raise NotConfigured("the archive location is usable")
 
 
+def peak_memory_bytes() -> int | None:
+    """This process's peak resident memory (``VmHWM``), or None where /proc has none.
+
+    Not Scrapy's ``memusage/max``: that is ``ru_maxrss``, which Linux carries over an exec
+    from the process that started the crawl, so a crawl started by a big process (a test
+    runner, a scheduler) reported that process's peak instead of its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix) :]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
@@ -236,7 +253,7 @@ class ArchiveRun:
                 "answers": _by_prefix(stats, "newsarchive/throttle/answers/"),
             },
             "errors": stats.get(ERRORS_KEY, 0),
-            "peak_memory_bytes": stats.get("memusage/max"),
+            "peak_memory_bytes": peak_memory_bytes() or stats.get("memusage/max"),
             "partitions": sorted(self.partitions),
             "files": self.files,
         }
