@@ -98,6 +98,10 @@ def test_the_body_from_a_tree_is_the_body_of_the_html_string(html: str) -> None:
     from_tree = trafilatura_body(tree, URL) if tree is not None else None
     assert serialised(from_tree) == serialised(by_string(html, URL) if html else None)
     assert serialised(trafilatura_body(html, URL) if html else None) == serialised(from_tree)
+    # on the tree itself, not a copy, the full extraction on a tree parsed again
+    spared = load_page(html) if html else None
+    changed = trafilatura_body(spared, URL, lambda: load_page(html)) if spared is not None else None
+    assert serialised(changed) == serialised(from_tree)
 
 
 def test_the_body_text_is_normalised_to_nfc_as_trafilatura_s_string_is() -> None:

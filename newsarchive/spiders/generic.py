@@ -240,12 +240,18 @@ class GenericSpider(ProfileSpider):
     ) -> ArticlePage | str | None:
         """The structured data's fields; the body as trafilatura finds it (a site with no
         profile has no body selector to trust), our cleaning after it."""
+
         # One parse serves our reading of the structured data, trafilatura and htmldate:
-        # trafilatura's, which is what it would make of the text (it copies the tree).
-        # Not where it made a fragment of a page that starts with something else than
-        # markup (a PHP warning, say): ours reads that as the whole document it is.
-        tree = load_page(response.text, response.body, response.encoding)
-        root = tree if tree is not None and tree.tag == "html" else parse_html(response.text)
+        # trafilatura's, which is what it would make of the text.
+        def parsed() -> tuple[Any | None, Any]:
+            """trafilatura's tree of the page, and ours: the same, but where trafilatura
+            made a fragment of a page that starts with something else than markup (a PHP
+            warning, say): ours reads that as the whole document it is."""
+            tree = load_page(response.text, response.body, response.encoding)
+            whole = tree is not None and tree.tag == "html"
+            return tree, tree if whole else parse_html(response.text)
+
+        tree, root = parsed()
         page = generic.parse_article(
             response.text,
             response.url,
@@ -261,8 +267,15 @@ class GenericSpider(ProfileSpider):
         # it has the text of one, since the pages it is given are meant to be articles
         if not marked and not self.lenient:
             return NOT_AN_ARTICLE_PAGE
-        body = trafilatura_body(tree, response.url) if tree is not None else None
         keep_parsed(response.text, None)
+        # Where nothing of the tree is kept (a page read from its structured data, whose
+        # layout body was not looked for), trafilatura's fast extraction changes the tree
+        # itself, not a copy; the full one, where there is one, gets the page parsed again.
+        own = page is not None and page.fields["body_html"] is page.fields["lead_html"] is None
+        spare = (lambda: parsed()[0]) if own else None
+        body = trafilatura_body(tree, response.url, spare) if tree is not None else None
+        if own and root is tree:
+            root = None  # changed by trafilatura
         if page is None:
             # No structured data and no article container: an article all the same, when
             # reading saved pages, if trafilatura finds an article's worth of text in it.
@@ -283,12 +296,12 @@ class GenericSpider(ProfileSpider):
         if body is None:
             # trafilatura found no text: the layout's body, cleaned by our rules alone
             # (moved out of the page: the date fallbacks parse the page again)
-            keep_parsed(response.text, None)
             if page.fields["body_html"] is None:
+                root = root if root is not None else parsed()[1]
                 page.fields["body_html"] = generic.layout_body(root, self.layout)
             return generic.detached(page)
         page.fields["body_html"] = None  # trafilatura's body instead of the layout's
         generic.detached(page)
         page.fields["body_html"] = body
-        keep_parsed(response.text, root)  # as it was parsed: for the date fallbacks
+        keep_parsed(response.text, root)  # as parsed, unchanged: for the date fallbacks
         return page
