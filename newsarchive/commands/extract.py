@@ -51,13 +51,21 @@ STAGES = (
 )
 
 
+class _Stats(MemoryStatsCollector):
+    """Scrapy's in-memory stats, without the wrapper its base class puts around each stats
+    method on first use to warn about a ``spider`` argument no stage passes (it inspects the
+    method's signature: a tenth of a millisecond, for each site read)."""
+
+    __getattribute__ = object.__getattribute__
+
+
 class OfflineCrawler:
     """What the spider and the pipeline stages read from a crawler, with no engine: settings,
     stats, signals and the spider."""
 
     def __init__(self, settings: Any, spidercls: type[SectionSpider], base_url: str) -> None:
         self.settings = settings
-        self.stats = MemoryStatsCollector(self)  # type: ignore[arg-type]
+        self.stats = _Stats(self)  # type: ignore[arg-type]
         self.signals = SignalManager(self)
         self.spider = spidercls(base_url=base_url)
         self.spider.crawler = self  # type: ignore[assignment]
