@@ -269,9 +269,14 @@ class GenericSpider(ProfileSpider):
             return NOT_AN_ARTICLE_PAGE
         keep_parsed(response.text, None)
         # Where nothing of the tree is kept (a page read from its structured data, whose
-        # layout body was not looked for), trafilatura's fast extraction changes the tree
-        # itself, not a copy; the full one, where there is one, gets the page parsed again.
-        own = page is not None and page.fields["body_html"] is page.fields["lead_html"] is None
+        # layout body was not looked for, which names a date: the date fallbacks read a
+        # tree of the page too), trafilatura's fast extraction changes the tree itself, not
+        # a copy; the full one, where there is one, gets the page parsed again.
+        own = (
+            page is not None
+            and page.fields["body_html"] is page.fields["lead_html"] is None
+            and bool(page.fields["published_raw"])
+        )
         spare = (lambda: parsed()[0]) if own else None
         body = trafilatura_body(tree, response.url, spare) if tree is not None else None
         if own and root is tree:
