@@ -172,21 +172,3 @@ def test_the_page_s_own_statement_of_a_utc_instant_is_found() -> None:
     ]
     local = [DateCandidate("2023-11-08T17:49:09-08:00", "jsonld")]
     assert restated_candidates(html, local) == []  # stated in an offset already
-
-
-def test_htmldate_on_our_tree_finds_what_it_finds_on_the_html() -> None:
-    from htmldate import find_date
-
-    from newsarchive.extract.page_dates import htmldate_published
-
-    pages = [
-        PAGE,
-        UNDATED.replace("</article>", "<p>Erschienen in Heft 2026-03-05.</p></article>"),
-        "<html><head><title>x</title></head><body><!-- 2021-04-01 --><p>Text</p></body></html>",
-        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "x.dtd">\n<html><body>'
-        '<p class="date">Posted on 12 May 2019</p></body></html>',
-        "not html at all",
-    ]
-    for page in pages:
-        expected = find_date(page, url="https://x.de/a/", original_date=True, extensive_search=True)
-        assert htmldate_published(page, "https://x.de/a/") == (expected or None)

@@ -8,7 +8,6 @@ last resorts: ``fallback_candidates`` is only called when nothing better parses.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -211,53 +210,6 @@ def htmldate_published(html: str, url: str) -> str | None:
     from htmldate import find_date
 
     try:
-        tree = _htmldate_tree(html)
-        if tree is None:
-            return None  # what find_date(html) returns for what its load_html refuses
-        return find_date(tree, url=url, original_date=True, extensive_search=True) or None
+        return find_date(html, url=url, original_date=True, extensive_search=True) or None
     except (ValueError, TypeError):  # htmldate is robust, but a page is arbitrary input
         return None
-
-
-def _htmldate_tree(html: str) -> Any | None:
-    """The tree htmldate's ``load_html`` makes of ``html`` (the same repairs, parser options
-    and fallbacks), with the element classes looked up in C: htmldate then runs two to three
-    times faster on it (``lxml.html``'s lookup runs Python for every element it touches), for
-    the same date (checked on htmldate's evaluation set)."""
-    from htmldate.utils import is_dubious_html, repair_faulty_html
-    from lxml.html import fromstring
-
-    beginning = html[:50].lower()
-    repaired = repair_faulty_html(html, beginning)
-    try:
-        tree = fromstring(repaired, parser=_htmldate_parser())
-    except Exception:  # as load_html: whatever lxml refuses gives no tree
-        tree = None
-    if tree is None or len(tree) < 1:
-        try:
-            tree = fromstring(repaired.encode("utf8"), parser=_htmldate_parser())
-        except Exception:
-            tree = None
-    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
-        tree = None
-    return tree
-
-
-@functools.cache
-def _htmldate_parser() -> Any:
-    """htmldate's HTML parser (``htmldate.utils.HTML_PARSER``: the same options; comments
-    kept) with ``lxml.html.HtmlElement`` for every element, looked up in C."""
-    from lxml import html as lxml_html
-
-    parser = lxml_html.HTMLParser(
-        collect_ids=False, default_doctype=False, encoding="utf-8", remove_pis=True
-    )
-    parser.set_element_class_lookup(
-        etree.ElementDefaultClassLookup(
-            element=lxml_html.HtmlElement,
-            comment=lxml_html.HtmlComment,
-            pi=lxml_html.HtmlProcessingInstruction,
-            entity=lxml_html.HtmlEntity,
-        )
-    )
-    return parser
