@@ -59,7 +59,9 @@ class ArticleItem:
         "of that day.",
     )
     published_at_raw: str | None = _col(
-        pa.string(), "The string `published_at` was read from, as found (`2026-02-25T09:30+03:00`)."
+        pa.string(),
+        "The string `published_at` was read from, as found (`2026-02-25T09:30+03:00`); for a "
+        "UTC string, the page's own statement of the same instant in its offset, if it has one.",
     )
     published_at_source: str | None = _col(
         pa.string(),
