@@ -226,7 +226,11 @@ class Coordinator:
 
 
 class SharedArticleIds:
-    """``spider.seen_article_ids`` shared by the workers of a crawl (a Redis set)."""
+    """``spider.seen_article_ids`` shared by the workers of a crawl (a Redis set).
+
+    ``in`` *claims* the ID: it is False only for the first worker that asks, which then
+    requests the article (``SectionSpider.article_request`` asks exactly once per ID).
+    """
 
     def __init__(self, coordinator: Coordinator) -> None:
         self.coordinator = coordinator

@@ -29,6 +29,9 @@ class LeaderStartsMiddleware:
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         coordinator = getattr(self.crawler, "newsarchive_frontier", None)
         if coordinator is not None and not coordinator.me.leader:
+            # ``start`` is not iterated at all: the middlewares behind this one never run,
+            # so none of them claims an article in the crawl's set (the incremental
+            # middleware's retry queue goes through ``article_request``) for nothing.
             logger.info("Shared crawl: a follower sends no start requests")
             return
         async for item_or_request in start:
