@@ -289,6 +289,23 @@ def test_two_workers_sharing_redis_archive_a_mirror_to_s3_completely(
             assert len(manifests) == 2 and len({m["crawl_id"] for m in manifests}) == 1
             assert all(m["rows_written"] > 0 for m in manifests)
             assert sum(m["rows_written"] for m in manifests) == len(servable)
+
+            # a second round is incremental: the new articles and the revisit window only
+            changed = server.advance(new_articles=8, updated_articles=3, hours=2)
+            server.clear_requests()
+            again = [worker(), worker()]
+            for process in again:
+                log = process.communicate(timeout=300)[0]
+                assert process.returncode == 0, log[-3000:]
+            counts = per_article(url)
+            assert set(counts.values()) == {1}
+            servable = {str(a.id) for a in server.site.articles.values()}
+            assert {k.split("@")[0] for k in counts} == servable
+            assert {str(i) for i in changed["updated"]} <= {
+                k.split("@")[0] for k in counts if not k.endswith("@1")
+            }
+            fetched = [r for r in server.requests if r["path"].count("/") >= 4]
+            assert len(fetched) < 60  # not the 200 earlier articles again
     assert_no_credential(bucket="shared")
 
 
