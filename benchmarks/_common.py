@@ -72,6 +72,28 @@ def aeb_scores(pairs: Iterable[tuple[str, str]]) -> dict[str, float]:
     return {"f1": f1, "precision": precision, "recall": recall, "accuracy": accuracy}
 
 
+# --- crawl logs --------------------------------------------------------------------------------
+
+STATS_START = re.compile(r"Dumping Scrapy stats:\s*$", re.M)
+
+
+def scrapy_stats(log: str) -> dict[str, Any]:
+    """The stats dict Scrapy logs when the spider closes (a ``pprint`` of it)."""
+    import datetime as dt
+
+    match = STATS_START.search(log)
+    if match is None:
+        return {}
+    text = log[match.end() :].lstrip()
+    depth, end = 0, 0
+    for i, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0:
+            end = i + 1
+            break
+    return eval(text[:end], {"__builtins__": {}, "datetime": dt})  # our own child's log
+
+
 # --- reporting --------------------------------------------------------------------------------
 
 

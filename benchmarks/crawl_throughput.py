@@ -37,10 +37,8 @@ is shared with it: CPU ms per response of the crawl process is the crawler's own
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -52,7 +50,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, machine_note, save_result, table
+from _common import REPO, machine_note, save_result, scrapy_stats, table
 
 # ``scrapy crawl`` as ``requirements.txt`` installs it, that is without pandas, even when
 # this environment has it (the dev requirements do): pyarrow would import it into the crawl
@@ -66,7 +64,6 @@ FAST = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
     "LOG_LEVEL": "INFO",
 }
-STATS_START = re.compile(r"Dumping Scrapy stats:\s*$", re.M)
 
 
 # --- the mirror -------------------------------------------------------------------------------
@@ -119,21 +116,6 @@ class Mirror:
 
 
 # --- one crawl --------------------------------------------------------------------------------
-
-
-def scrapy_stats(log: str) -> dict[str, Any]:
-    """The stats dict Scrapy logs when the spider closes (a ``pprint`` of it)."""
-    match = STATS_START.search(log)
-    if match is None:
-        return {}
-    text = log[match.end() :].lstrip()
-    depth, end = 0, 0
-    for i, char in enumerate(text):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth == 0:
-            end = i + 1
-            break
-    return eval(text[:end], {"__builtins__": {}, "datetime": dt})  # our own child's log
 
 
 def watch_hwm(pid: int, peak: list[int], done: threading.Event) -> None:

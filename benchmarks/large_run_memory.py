@@ -47,7 +47,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, machine_note, save_result, table
+from _common import REPO, machine_note, save_result, scrapy_stats, table
 
 from tests.without_pandas import WITHOUT_PANDAS
 
@@ -77,7 +77,6 @@ execute(['scrapy', *sys.argv[1:]])
 """
 )
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) ", re.M)
-STATS_START = re.compile(r"Dumping Scrapy stats:\s*$", re.M)
 
 
 def log_time(log: str, pattern: str) -> float | None:
@@ -89,23 +88,6 @@ def log_time(log: str, pattern: str) -> float | None:
             if match:
                 found = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
     return found
-
-
-def scrapy_stats(log: str) -> dict[str, Any]:
-    """The stats dict Scrapy logs at close (a ``pprint`` of it)."""
-    import datetime as dt
-
-    match = STATS_START.search(log)
-    if match is None:
-        return {}
-    text = log[match.end() :].lstrip()
-    depth, end = 0, 0
-    for i, char in enumerate(text):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth == 0:
-            end = i + 1
-            break
-    return eval(text[:end], {"__builtins__": {}, "datetime": dt})  # our own child's log
 
 
 class Mirror:
