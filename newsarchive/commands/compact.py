@@ -41,6 +41,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -173,6 +174,17 @@ def _prepare_staging(root: Path) -> Path:
     return staging
 
 
+def _merge_files(files: list[Any], report: PartitionReport, filesystem: Any = None) -> pa.Table:
+    """A partition's files read and merged into one table (local or on ``filesystem``);
+    ``report`` gets the rows before and after and the one file they become."""
+    tables = [pq.read_table(f, filesystem=filesystem) for f in files]
+    merged = merge_tables(tables)
+    report.rows_before = sum(t.num_rows for t in tables)
+    report.rows_after = merged.num_rows
+    report.files_after = 1
+    return merged
+
+
 def compact_partition(
     root: Path, partition: Partition, staging: Path | None, run_id: str, *, dry_run: bool
 ) -> PartitionReport:
@@ -192,11 +204,7 @@ def compact_partition(
             logger.warning("Not compacting %s: %s", directory, report.skipped)
         return report
 
-    tables = [pq.read_table(f) for f in files]
-    merged = merge_tables(tables)
-    report.rows_before = sum(t.num_rows for t in tables)
-    report.rows_after = merged.num_rows
-    report.files_after = 1
+    merged = _merge_files(files, report)
     if dry_run:
         return report
     assert staging is not None
@@ -281,11 +289,7 @@ def compact_remote_partition(
             pq.read_metadata(f, filesystem=fs).num_rows for f in files
         )
         return report
-    tables = [pq.read_table(f, filesystem=fs) for f in files]
-    merged = merge_tables(tables)
-    report.rows_before = sum(t.num_rows for t in tables)
-    report.rows_after = merged.num_rows
-    report.files_after = 1
+    merged = _merge_files(files, report, fs)
     if dry_run:
         return report
     new_file = location.path(partition.relpath(), f"part-compact-{run_id}-00000.parquet")
