@@ -21,6 +21,7 @@ from newsarchive.mirror.registry import build_site
 from newsarchive.mirror.server import MirrorServer
 from tests.conftest import FAST, REPO, CrawlResult, run_crawl
 from tests.services import redis_server
+from tests.test_incremental import article_requests
 
 PASSWORD = "s3cret-frontier"
 """The test Redis asks for a password, which no log line or manifest may show."""
@@ -166,10 +167,7 @@ def test_two_workers_split_a_crawl_and_both_finish(
         assert article_ids(output) == servable(server)
         rows = archived(output)
         assert set(rows.values()) == {1}
-        article_fetches = [
-            r for r in server.requests if r["path"].count("/") >= 4 and r["status"] == 200
-        ]
-        assert len(article_fetches) < 60  # not the 200 old articles again
+        assert len(article_requests(server)) < 60  # not the 200 old articles again
 
 
 def test_a_killed_worker_loses_nothing_after_a_rerun(redis_url: str, tmp_path: Path) -> None:
