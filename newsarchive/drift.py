@@ -23,6 +23,7 @@ baseline's median word count, and must also have a median that fell to ``WORDS_R
 from __future__ import annotations
 
 import math
+import statistics
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -144,7 +145,12 @@ class FillCounter:
     def snapshot(self) -> RunFill:
         return RunFill(self.items, dict(self.filled), quantiles(self.word_counts))
 
-    def share_at_least(self, words: float) -> int:
+    @property
+    def median_words(self) -> float | None:
+        """The median word count (what ``snapshot().median_words`` gives, without it)."""
+        return statistics.median(self.word_counts) if self.word_counts else None
+
+    def count_at_least(self, words: float) -> int:
         """How many of this run's articles have at least ``words`` words."""
         return sum(1 for count in self.word_counts if count >= words)
 
@@ -289,10 +295,10 @@ def _judge_words(counter: FillCounter, baseline: Baseline, alpha: float) -> Alar
         return None
     threshold = before / 2
     base_share = baseline.share_at_least(threshold)
-    after = counter.snapshot().median_words or 0.0
+    after = counter.median_words or 0.0
     if base_share is None or after > before * WORDS_RATIO:
         return None
-    reaching = counter.share_at_least(threshold)
+    reaching = counter.count_at_least(threshold)
     if binomial_tail(reaching, counter.items, base_share) >= alpha:
         return None
     return Alarm(WORDS, before, after, f"median word count {before:.0f} -> {after:.0f}")
