@@ -64,7 +64,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from newsarchive.redaction import redact
+from newsarchive.redaction import hide, redact
 
 logger = logging.getLogger(__name__)
 
@@ -81,40 +81,16 @@ class UnsupportedArchiveLocation(ValueError):
 
 
 def scrub(text: str) -> str:
-    """``text`` without any AWS credential of this process's environment, nor URL passwords."""
-    for name in CREDENTIAL_VARIABLES:
-        value = os.environ.get(name)
-        if value and len(value) >= 4 and value in text:
-            text = text.replace(value, "***")
+    """``text`` without any AWS credential of this process's environment, nor URL passwords
+    (the credentials are then hidden from every log record too)."""
+    install_log_scrub()
     return redact(text)
 
 
-_scrub_installed = False
-
-
 def install_log_scrub() -> None:
-    """Scrub every log record from now on (idempotent): an SDK error that quoted a key
-    would otherwise reach the log."""
-    global _scrub_installed
-    if _scrub_installed:
-        return
-    _scrub_installed = True
-    make_record = logging.getLogRecordFactory()
-    secrets_now = [os.environ[n] for n in CREDENTIAL_VARIABLES if len(os.environ.get(n) or "") >= 4]
-
-    def scrubbed_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = make_record(*args, **kwargs)
-        if not secrets_now:
-            return record
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: the handler reports it
-            return record
-        if any(secret in message for secret in secrets_now):
-            record.msg, record.args = scrub(message), None
-        return record
-
-    logging.setLogRecordFactory(scrubbed_record)
+    """Hide this process's AWS credentials from every log record from now on: an SDK error
+    that quoted a key would otherwise reach the log (``newsarchive.redaction``)."""
+    hide(*(os.environ.get(name) for name in CREDENTIAL_VARIABLES))
 
 
 def _setting(settings: Any, name: str) -> str | None:

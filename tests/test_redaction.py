@@ -35,3 +35,13 @@ def test_every_log_record_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
             "Overridden settings: %s", {"REDIS_URL": "redis://:pw@h/0"}
         )
     assert "redis://:***@h/0" in caplog.text and ":pw@" not in caplog.text
+
+
+def test_hidden_values_leave_messages_and_log_records(caplog: pytest.LogCaptureFixture) -> None:
+    from newsarchive.redaction import hide
+
+    hide("AKIA-hidden-value-42", None, "ab")  # (None and values under 4 characters are ignored)
+    assert redact("key AKIA-hidden-value-42 refused; ab") == "key *** refused; ab"
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("sdk").warning("signature for %s", "AKIA-hidden-value-42")
+    assert "AKIA-hidden-value-42" not in caplog.text and "signature for ***" in caplog.text
