@@ -11,6 +11,7 @@ import os
 import platform
 import re
 import statistics
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -70,6 +71,33 @@ def aeb_scores(pairs: Iterable[tuple[str, str]]) -> dict[str, float]:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     accuracy = statistics.mean(exact) if exact else 0.0
     return {"f1": f1, "precision": precision, "recall": recall, "accuracy": accuracy}
+
+
+# --- the mirror ------------------------------------------------------------------------------
+
+
+class MirrorProcess:
+    """``python -m newsarchive.mirror --quiet <args>`` in a subprocess, and its base URL (the
+    first line it prints)."""
+
+    def __init__(self, *args: str) -> None:
+        command = [sys.executable, "-m", "newsarchive.mirror", "--quiet", *args]
+        self.process = subprocess.Popen(
+            command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        assert self.process.stdout is not None
+        self.base_url = self.process.stdout.readline().strip()
+        if not self.base_url.startswith("http"):
+            self.process.kill()
+            raise RuntimeError(f"the mirror did not start: {self.base_url!r}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 # --- crawl logs --------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, machine_note, save_result, scrapy_stats, table
+from _common import REPO, MirrorProcess, machine_note, save_result, scrapy_stats, table
 
 # ``scrapy crawl`` as ``requirements.txt`` installs it, that is without pandas, even when
 # this environment has it (the dev requirements do): pyarrow would import it into the crawl
@@ -69,22 +69,15 @@ FAST = {
 # --- the mirror -------------------------------------------------------------------------------
 
 
-class Mirror:
-    """``python -m newsarchive.mirror`` in a subprocess, and its admin endpoints."""
+class Mirror(MirrorProcess):
+    """The mirror with its ground truth and its admin endpoints."""
 
     def __init__(self, articles: int, seed: int, truth_path: Path, latency_ms: float) -> None:
         started = time.perf_counter()
-        command = [sys.executable, "-m", "newsarchive.mirror", "--articles", str(articles)]
-        command += ["--seed", str(seed), "--quiet", "--ground-truth", str(truth_path)]
-        command += ["--latency-ms", str(latency_ms)]
-        self.process = subprocess.Popen(
-            command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        super().__init__(
+            *("--articles", str(articles), "--seed", str(seed)),
+            *("--ground-truth", str(truth_path), "--latency-ms", str(latency_ms)),
         )
-        assert self.process.stdout is not None
-        self.base_url = self.process.stdout.readline().strip()
-        if not self.base_url.startswith("http"):
-            self.process.kill()
-            raise RuntimeError(f"the mirror did not start: {self.base_url!r}")
         self.startup_seconds = time.perf_counter() - started
         self.truth = json.loads(truth_path.read_text(encoding="utf-8"))
 
@@ -105,14 +98,6 @@ class Mirror:
 
     def clear(self) -> None:
         self._call("POST", "/__mirror__/requests/clear")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 # --- one crawl --------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, machine_note, save_result, scrapy_stats, table
+from _common import REPO, MirrorProcess, machine_note, save_result, scrapy_stats, table
 
 from tests.without_pandas import WITHOUT_PANDAS
 
@@ -90,26 +90,10 @@ def log_time(log: str, pattern: str) -> float | None:
     return found
 
 
-class Mirror:
-    def __init__(self, site: str, articles: int, seed: int) -> None:
-        command = [sys.executable, "-m", "newsarchive.mirror", "--site", site, "--quiet"]
-        command += ["--articles", str(articles), "--seed", str(seed), "--now", MIRROR_NOW]
-        self.process = subprocess.Popen(
-            command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        assert self.process.stdout is not None
-        self.base_url = self.process.stdout.readline().strip()
-        if not self.base_url.startswith("http"):
-            self.process.kill()
-            raise RuntimeError(f"the mirror did not start: {self.base_url!r}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+def start_mirror(site: str, articles: int, seed: int) -> MirrorProcess:
+    return MirrorProcess(
+        *("--site", site, "--articles", str(articles), "--seed", str(seed), "--now", MIRROR_NOW)
+    )
 
 
 def watch(pid: int, samples: list[tuple[float, int, int]], done: threading.Event) -> None:
@@ -134,7 +118,7 @@ def run_crawl(
     output = workdir / f"archive-{tag}"
     log_path = workdir / f"crawl-{tag}.log"
     hwm_path = workdir / f"hwm-{tag}.txt"
-    mirror = Mirror(site, articles, seed)
+    mirror = start_mirror(site, articles, seed)
     try:
         command = [sys.executable, "-c", CRAWL_CODE, "crawl", spider]
         command += ["-a", f"base_url={mirror.base_url}"]
