@@ -108,6 +108,24 @@ class ArticleItem:
         pa.int32(), "How many boilerplate blocks were removed from this page.", default=0
     )
     crawled_at: datetime | None = _col(UTC_TIMESTAMP, "When the page was fetched, in UTC.")
+    extractor_version: str | None = _col(
+        pa.string(),
+        "Which code read the page: the newsarchive release and the site profile's version "
+        "(`0.1.0+moscowtimes.1`). A row re-read from WARC (`scrapy extract --warc "
+        "--into-archive`) carries the version that re-read it; null in rows archived before "
+        "the column existed.",
+    )
+    warc_file: str | None = _col(
+        pa.string(),
+        "With WARC capture on (`NEWSARCHIVE_WARC`), the WARC file holding the response this "
+        "row was read from, relative to the archive root (`_warc/site=.../date=.../...warc.gz`); "
+        "null without capture.",
+    )
+    warc_offset: int | None = _col(
+        pa.int64(),
+        "Byte offset of that response record in `warc_file` (the start of its gzip member), "
+        "where `warcio`'s `ArchiveIterator` reads it from; null without capture.",
+    )
 
     # Working fields: filled by the spider, consumed by the pipelines, never exported.
     body_html: Any = _col(

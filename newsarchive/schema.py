@@ -17,8 +17,9 @@ from itemadapter import ItemAdapter
 
 from newsarchive.items import ArticleItem, exported_fields
 
-SCHEMA_VERSION = 2
-"""Bumped whenever the columns change (2: ``published_at_raw``, ``published_at_source``);
+SCHEMA_VERSION = 3
+"""Bumped whenever the columns change (2: ``published_at_raw``, ``published_at_source``;
+3: ``extractor_version``, ``warc_file``, ``warc_offset``);
 files of an older version are brought up to it in place (``storage.upgrade_archive``)."""
 
 ARTICLE_SCHEMA = pa.schema(

@@ -78,3 +78,14 @@ def test_query_snippets_run(in_archive_dir, mirror) -> None:
     sources = namespace["sources"].fetchall()
     assert [(source, rows) for source, rows, _ in sources] == [("jsonld", expected)]
     assert all(parse_datetime(example) for _, _, example in sources)
+
+
+def test_the_release_is_stated_once_and_rows_carry_it() -> None:
+    import tomllib
+
+    import newsarchive
+    from newsarchive.spiders.moscowtimes import MoscowTimesSpider
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert newsarchive.__version__ == project["version"]
+    assert MoscowTimesSpider.extractor_version() == f"{project['version']}+moscowtimes.1"

@@ -23,7 +23,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newsarchive import arguments
+from newsarchive import __version__, arguments
 from newsarchive import signals as na_signals
 from newsarchive.accounting import ReasonCounter, reason_key, transport_reason
 from newsarchive.cleaning.boilerplate import BoilerplateRules
@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 OPTIONAL_META = "newsarchive_optional"
 """Request meta flag: the site need not have this page, so its 404 is a counted skip
 (``newsarchive/skipped/optional_page_missing``), not a failure."""
+
+
+FETCHED_AT_META = "newsarchive_fetched_at"
+"""Request meta: when a replayed response was really fetched (``crawled_at`` of its row)."""
 
 
 class SectionSpider(scrapy.Spider):
@@ -91,6 +95,10 @@ class SectionSpider(scrapy.Spider):
     lenient: bool = False
     """Read what a page has even when it looks cut short (``scrapy extract``: a saved page
     is all there is; a crawl fetches a cut page again instead)."""
+    profile_version: ClassVar[int] = 1
+    """Bump it when a change to this site's profile (selectors, rules, layout) changes what
+    its pages read as: rows carry it in ``extractor_version``, so a re-extraction shows
+    which code made each row."""
     skip_reasons: ClassVar[frozenset[str]] = frozenset()
     """Reasons ``parse_article_page`` may give for a page that is fine but no article (a
     section page a sitemap lists): counted skips, not failures to retry."""
@@ -425,7 +433,9 @@ class SectionSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"newsarchive/extract/{problem}")
         fields = dict(page.fields)
         hint = fields.pop("section_hint", None)
-        crawled_at = datetime.now(UTC)
+        # A page replayed from WARC was fetched when its record says, not now.
+        replayed = response.request.meta.get(FETCHED_AT_META) if response.request else None
+        crawled_at = replayed or datetime.now(UTC)
         article_id = fields.get("article_id") or self.article_id(html.url)
         fields["published_raw"] = [
             *fields.get("published_raw", ()),
@@ -442,9 +452,15 @@ class SectionSpider(scrapy.Spider):
             site=self.site,
             section=section or hint,
             crawled_at=crawled_at,
+            extractor_version=self.extractor_version(),
             http_etag=_header(html, b"ETag"),
             http_last_modified=_header(html, b"Last-Modified"),
         )
+
+    @classmethod
+    def extractor_version(cls) -> str:
+        """``<release>+<site>.<profile_version>``: which code reads this site's pages."""
+        return f"{__version__}+{cls.site}.{cls.profile_version}"
 
     def _dated(
         self, candidates: list[DateCandidate], fetched_at: datetime, language: str | None
