@@ -397,6 +397,22 @@ class SectionSpider(scrapy.Spider):
             dont_filter=True,
         )
 
+    def warc_metadata(self, request: scrapy.Request) -> dict[str, Any]:
+        """What replaying this request's response needs besides the response itself (WARC
+        capture writes it as a ``metadata`` record beside the response): the request's kind
+        and, for an article, the section that listed it and the dates feeds or sitemaps gave
+        it (``listed_dates``: ``[raw, source]`` pairs)."""
+        kind = request.meta.get("newsarchive_kind")
+        if kind != "article":
+            return {"kind": kind}
+        article_id = request.meta.get("article_id")
+        return {
+            "kind": kind,
+            "article_id": article_id,
+            "section": request.cb_kwargs.get("section"),
+            "listed_dates": [list(found) for found in self.listed_dates.get(article_id, ())],
+        }
+
     def article_id(self, url: str) -> str | None:
         raise NotImplementedError
 
