@@ -534,10 +534,12 @@ class ArchiveState:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> None:
-        """An already archived article was fetched again and found unchanged."""
+        """An already archived article was fetched again and found unchanged (a replay of
+        an older fetch leaves the last fetch where it is)."""
         with self._transaction():
             self.db.execute(
-                "UPDATE articles SET last_fetched = ?, etag = coalesce(?, etag), "
+                "UPDATE articles SET last_fetched = max(last_fetched, ?), "
+                "etag = coalesce(?, etag), "
                 "last_modified = coalesce(?, last_modified) WHERE site = ? AND article_id = ?",
                 (_iso(fetched_at), etag, last_modified, site, article_id),
             )

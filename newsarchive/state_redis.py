@@ -140,7 +140,9 @@ _LUA_TOUCH = (
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return 0 end
 local r = parse(old)
-r.last_raw = ARGV[2]
+-- big-endian microseconds: byte order is time order; a replay of an old fetch never
+-- moves the last fetch back
+if ARGV[2] > r.last_raw then r.last_raw = ARGV[2] end
 if ARGV[3] ~= NONE then r.etag = ARGV[3] end
 if ARGV[4] ~= NONE then r.lm = ARGV[4] end
 redis.call('HSET', KEYS[1], ARGV[1], build(r))

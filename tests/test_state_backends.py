@@ -156,6 +156,9 @@ def test_records_merge_as_sqlite_merges_them(state: Any) -> None:
         "e-old",
         "LM",
     )
+    # a replay of an older fetch (scrapy extract --warc) found unchanged: the last fetch stays
+    state.touch("mt", "1", fetched_at=T0 - timedelta(days=2))
+    assert state.get("mt", "1").last_fetched == T0 + timedelta(hours=1)
     state.touch("mt", "nope", fetched_at=T0)  # touching an unknown article does nothing
     assert state.get("mt", "nope") is None
 
