@@ -12,6 +12,13 @@ host; ``--spider NAME`` to choose), else the generic profile (``spiders/generic.
 the boilerplate, text, dates, validation and fingerprint stages. Repetition is not learned
 here, so each page's output depends on that page alone; blocks an archive has learned are
 used when ``NEWSARCHIVE_OUTPUT`` points at it.
+
+``scrapy extract --warc PATH...`` reads archived responses instead (WARC files, or folders
+holding them, such as the archive's ``_warc``): every article response in them, through the
+same code, with the context the capture kept (section, feed dates, fetch time); the same
+lines on stdout. With ``--into-archive`` nothing is printed: the pages go through the whole
+crawl pipeline into ``NEWSARCHIVE_OUTPUT``, where an article gets a new version exactly when
+the current code reads its page to different cleaned content (``newsarchive.replay``).
 """
 
 from __future__ import annotations
@@ -36,7 +43,15 @@ from scrapy.utils.misc import load_object
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
 from newsarchive.extensions.parquet import jsonable
+from newsarchive.extensions.run import STATUS_KEY
 from newsarchive.items import exported_fields
+from newsarchive.replay import (
+    ArchivedResponse,
+    OutputLines,
+    archived_responses,
+    replay_spider,
+    warc_files,
+)
 from newsarchive.spiders.base import SectionSpider
 from newsarchive.spiders.generic import GenericSpider
 
@@ -120,18 +135,32 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_LEVEL": "WARNING", "NEWSARCHIVE_REPEATED_BLOCK_MIN_ARTICLES": 0}
 
     def syntax(self) -> str:
-        return "--manifest FILE.jsonl [--spider NAME]"
+        return "(--manifest FILE.jsonl | --warc PATH... [--into-archive]) [--spider NAME]"
 
     def short_desc(self) -> str:
         return "Extract and clean saved pages (no network): one JSON line per page on stdout"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--manifest", required=True, help="JSON Lines of {url, path}")
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--manifest", help="JSON Lines of {url, path}")
+        source.add_argument(
+            "--warc", nargs="+", metavar="PATH", help="WARC files, or folders holding them"
+        )
+        parser.add_argument(
+            "--into-archive",
+            action="store_true",
+            help="with --warc: write the articles whose content changed as new versions",
+        )
         parser.add_argument("--spider", help="read every page with this spider's profile")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None and self.crawler_process is not None
+        if opts.into_archive and not opts.warc:
+            raise UsageError("--into-archive re-reads archived responses: give --warc PATH...")
+        if opts.warc:
+            self.exitcode = replay_warcs(self.crawler_process, opts)
+            return
         manifest = Path(opts.manifest)
         if not manifest.is_file():
             raise UsageError(f"no manifest at {manifest}")
@@ -215,3 +244,104 @@ class SavedPageReader:
     def close(self) -> None:
         for extractor in self.extractors.values():
             extractor.close()
+
+
+def replay_warcs(process: Any, opts: argparse.Namespace) -> int:
+    """Replay the article responses of the WARC files named (see ``newsarchive.replay``),
+    one crawl per site, one after the other (a crawl into the archive holds it alone).
+    The exit code: 1 when a run into the archive failed, else 0."""
+    try:
+        files = warc_files(opts.warc)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    problems: Counter[str] = Counter()
+    records = [ref for path in files for ref in archived_responses(path, problems)]
+    articles = sorted(
+        (ref for ref in records if ref.context.get("kind", "article") == "article"),
+        key=lambda ref: (ref.fetched_at, ref.path, ref.offset),
+    )
+    settings = process.settings
+    chooser = SpiderChooser(process.spider_loader, opts.spider)
+    groups: dict[tuple[type[SectionSpider], str], list[ArchivedResponse]] = {}
+    for ref in articles:
+        groups.setdefault(chooser.choose(ref), []).append(ref)
+    root = settings.get("NEWSARCHIVE_OUTPUT")
+    warc_root = Path(root) if root and "://" not in str(root) else None
+    crawlers = []
+    for (spidercls, origin), refs in groups.items():
+        replayer = replay_spider(
+            spidercls, refs, into_archive=opts.into_archive, warc_root=warc_root
+        )
+        crawlers.append((process.create_crawler(replayer), origin))
+
+    finished: list[Any] = []
+
+    def crawl_next(*_: Any) -> None:
+        """Start the next crawl when the last one is done; the process runs while any does."""
+        if not crawlers:
+            return
+        crawler, origin = crawlers.pop(0)
+        finished.append(crawler)
+        running = process.crawl(crawler, base_url=origin)
+        if hasattr(running, "add_done_callback"):  # an asyncio task
+            running.add_done_callback(crawl_next)
+        else:  # a Deferred
+            running.addBoth(crawl_next)
+
+    if crawlers:
+        crawl_next()
+        process.start()
+    failed = any(
+        crawler.stats and crawler.stats.get_value(STATUS_KEY) == "failed" for crawler in finished
+    )
+    summary: Counter[str] = Counter(problems)
+    for crawler in finished:
+        for key, value in (crawler.stats.get_stats() if crawler.stats else {}).items():
+            if key.startswith(SUMMARY_STATS) and isinstance(value, int):
+                summary[key.removeprefix("newsarchive/")] += value
+        lines = getattr(crawler.extensions, "middlewares", [])
+        for extension in lines:
+            if isinstance(extension, OutputLines):
+                summary.update({f"line/{k}": v for k, v in extension.reasons.items()})
+    shown = ", ".join(f"{key}: {count}" for key, count in sorted(summary.items()))
+    print(
+        f"newsarchive extract: {len(files)} WARC file(s), {len(articles)} article record(s)"
+        + (f"; {shown}" if shown else ""),
+        file=sys.stderr,
+    )
+    return 1 if failed or process.bootstrap_failed else 0
+
+
+SUMMARY_STATS = (
+    "newsarchive/incremental/",
+    "newsarchive/replay/",
+    "newsarchive/rejected/",
+    "newsarchive/failed/",
+)
+
+
+class SpiderChooser:
+    """Which spider reads an archived response: ``--spider`` if given, else the spider of
+    the site the capture filed it under, else the one whose host it is on, else the generic
+    profile; and the origin the spider is started at."""
+
+    def __init__(self, spider_loader: Any, forced: str | None) -> None:
+        self.by_site: dict[str, type[SectionSpider]] = {}
+        self.by_host: dict[str, type[SectionSpider]] = {}
+        for name in spider_loader.list():
+            spidercls = spider_loader.load(name)
+            if issubclass(spidercls, SectionSpider) and spidercls is not GenericSpider:
+                self.by_site[spidercls.site] = spidercls
+                self.by_host[_host(spidercls.default_base_url)] = spidercls
+        self.forced = spider_loader.load(forced) if forced else None
+
+    def choose(self, ref: ArchivedResponse) -> tuple[type[SectionSpider], str]:
+        origin = "/".join(ref.url.split("/", 3)[:3])
+        site = ref.site
+        spidercls = (
+            self.forced
+            or (self.by_site.get(site) if site else None)
+            or self.by_host.get(_host(ref.url))
+            or GenericSpider
+        )
+        return spidercls, origin
