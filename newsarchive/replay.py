@@ -206,6 +206,8 @@ class WarcReplayMiddleware:
 class ReplayMixin:
     """Turns a site's spider into one that asks for its archived article responses."""
 
+    run_kind: ClassVar[str] = "replay"
+    """What the run manifest calls the run (a crawl's is ``crawl``)."""
     replay_records: ClassVar[list[ArchivedResponse]] = []
     warc_root: ClassVar[Path | None] = None
     """Where ``warc_file`` paths are relative to (the archive root); None: absolute."""

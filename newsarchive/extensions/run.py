@@ -214,6 +214,8 @@ class ArchiveRun:
             "worker": stats.get("newsarchive/frontier/worker"),
             "spider": getattr(self.crawler.spider, "name", None),
             "site": getattr(self.crawler.spider, "site", None),
+            # "replay": scrapy extract --warc --into-archive re-read archived responses
+            "kind": getattr(self.crawler.spider, "run_kind", "crawl"),
             "started_at": self.started_at.isoformat(),
             "finished_at": None if reason is None else datetime.now(UTC).isoformat(),
             "finish_reason": reason,
