@@ -97,7 +97,8 @@ def test_second_run_fetches_only_new_and_recent(tmp_path: Path) -> None:
         .sql(
             f"""SELECT article_id, version, body FROM read_parquet('{output}/**/*.parquet',
         hive_partitioning = true)
-        QUALIFY row_number() OVER (PARTITION BY site, article_id ORDER BY version DESC) = 1"""
+        QUALIFY row_number() OVER (PARTITION BY site, article_id
+            ORDER BY crawled_at DESC, version DESC) = 1"""
         )
         .fetchall()
     )
