@@ -39,3 +39,15 @@ Rows of the run that were cleaned before it was learned and are still waiting to
 lose it too (``PartitionedParquetWriter``). Keyword arguments: ``site`` and
 ``fingerprints`` (a set of ``newsarchive.cleaning.boilerplate.fingerprint`` values).
 """
+
+archive_flush_starting = object()
+"""Sent by ``PartitionedParquetWriter`` at the start of every flush (a full buffer, a
+bounded flush, the end-of-run flush), before it writes any file. Whatever the rows point
+to must be in place before they are: WARC capture (``newsarchive.middlewares.warc``) closes
+and publishes its open WARC files here, so that a committed row never names a WARC file
+that is not in place. Handlers run synchronously; the flush goes on when they return.
+Keyword arguments: ``rows`` (``list[dict]``): every row the writer holds, about to be
+written by this flush or a later one; a handler may set a column of a row to None when
+what it names could not be kept (WARC capture nulls ``warc_file``/``warc_offset`` of rows
+whose WARC file could not be published).
+"""

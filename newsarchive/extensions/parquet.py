@@ -407,6 +407,7 @@ class PartitionedParquetWriter:
         done (a kill before then leaves files it does not know: the next run reads them
         back). Signals are sent from this thread.
         """
+        self._flush_starting()
         batch = WRITER_THREADS * 2
         with (
             self._state_batch(),
@@ -466,6 +467,7 @@ class PartitionedParquetWriter:
             except ArchiveLockedError as exc:
                 self._write_failed(partition, exc)
                 return False
+        self._flush_starting()
         table = self._to_table(partition, buffer)
         if table is None:
             self._drop_buffer(partition)
@@ -482,6 +484,11 @@ class PartitionedParquetWriter:
         self._committed(path, partition, rows)
         self._upload_rejected()
         return True
+
+    def _flush_starting(self) -> None:
+        """Let what the rows point to be put in place first (``archive_flush_starting``)."""
+        rows = [row for buffer in self._buffers.values() for row in buffer.rows]
+        self.crawler.signals.send_catch_log(na_signals.archive_flush_starting, rows=rows)
 
     def _partition_dir(self, site: Any, day: Any) -> Any:
         """The partition's folder (a checked ``Path``), or its S3 prefix (an fs path)."""
