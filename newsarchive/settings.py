@@ -33,6 +33,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": None,
     "newsarchive.middlewares.timeout.AdaptiveTimeoutMiddleware": 560,
+    # NEWSARCHIVE_WARC only: last before the downloader, so it records each response as the
+    # site sent it (still content-encoded, every redirect hop and retried error answer)
+    "newsarchive.middlewares.warc.WarcCaptureMiddleware": 950,
 }
 ROBOTSTXT_OBEY = True
 # A robots.txt that cannot be read (5xx, 429, network errors after the retries): "disallow"
@@ -102,6 +105,8 @@ SPIDER_MIDDLEWARES = {
     # first: in a shared crawl (REDIS_URL) only the leader sends the start requests
     "newsarchive.middlewares.frontier.LeaderStartsMiddleware": 10,
     "newsarchive.middlewares.incremental.IncrementalMiddleware": 950,
+    # NEWSARCHIVE_WARC only: a row's warc_file/warc_offset name its response's record
+    "newsarchive.middlewares.warc.WarcPointerMiddleware": 960,
 }
 
 # -s REDIS_URL=redis://host:port/db: several workers share one crawl (see newsarchive.frontier).
@@ -184,6 +189,21 @@ NEWSARCHIVE_DRIFT_ALPHA = 1e-4
 NEWSARCHIVE_DRIFT_ACCEPT = False
 # Run manifests: <NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json
 NEWSARCHIVE_MANIFESTS_ENABLED = True
+
+# --- WARC capture (newsarchive.middlewares.warc, newsarchive.warc) ------------------------------
+# Every response the crawl receives (articles, listings, feeds, sitemaps, robots.txt, redirects,
+# error answers) also written as WARC 1.1 records: 1 (or True) for <NEWSARCHIVE_OUTPUT>/_warc,
+# a path or s3:// URL for another root (inside the archive only under a folder named _...).
+# Files: <root>/site=<site>/date=<UTC crawl day>/newsarchive-<run_id>-<seq>.warc.gz, each
+# written as a hidden .open file and renamed (uploaded) into place when closed. Rows name
+# their record in warc_file/warc_offset. Off by default.
+NEWSARCHIVE_WARC = False
+# A WARC file is closed (and a new one started) before it outgrows this many bytes (as
+# Heritrix and Browsertrix: 1 GB), at the crawl day's change and at every Parquet flush.
+NEWSARCHIVE_WARC_MAX_BYTES = 1_000_000_000
+# zlib level (1-9) of each record's gzip member; warcio's own writer uses 9
+# (benchmarks/warc_cost.py measures what each costs).
+NEWSARCHIVE_WARC_GZIP_LEVEL = 6
 
 # --- Cleaning ------------------------------------------------------------------------------------
 # A paragraph seen verbatim in at least this many different articles, and in a fifth of the

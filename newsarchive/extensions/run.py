@@ -7,7 +7,8 @@
   than ``NEWSARCHIVE_MAX_ERRORS`` errors were logged, if more than
   ``NEWSARCHIVE_MAX_DROP_RATIO`` of the items were dropped, or if more than
   ``NEWSARCHIVE_MAX_FAILED_RATIO`` of the pages failed for good, or if the layout-drift
-  alarm went off (``newsarchive.extensions.drift``). ``scrapy crawl`` (our command)
+  alarm went off (``newsarchive.extensions.drift``), or if WARC capture could not keep a
+  response or a file (``newsarchive/warc/write_error``). ``scrapy crawl`` (our command)
   exits non-zero on a failed run, so cron mails about it.
 * **Manifest**: ``<NEWSARCHIVE_OUTPUT>/_manifests/<run_id>.json`` records what the run did.
   It is written when the run starts, with ``"status": "running"``, and replaced at the end:
@@ -191,6 +192,12 @@ class ArchiveRun:
                 f"(NEWSARCHIVE_MAX_DROP_RATIO={ratio})"
             )
         failures.extend(stats.get(DRIFT_FAILURES_KEY, []))
+        warc_errors = stats.get("newsarchive/warc/write_error", 0)
+        if warc_errors:  # evidence lost is a failure whatever NEWSARCHIVE_MAX_ERRORS allows
+            failures.append(
+                f"WARC capture failed {warc_errors} time(s): responses or files not kept "
+                "(newsarchive/warc/write_error); their rows have no warc_file"
+            )
         failed = sum(_by_prefix(stats, "newsarchive/failed/").values())
         pages = stats.get("response_received_count", 0) + failed
         max_failed = self.settings.getfloat("NEWSARCHIVE_MAX_FAILED_RATIO", 0.05)
