@@ -201,9 +201,12 @@ NEWSARCHIVE_WARC = False
 # A WARC file is closed (and a new one started) before it outgrows this many bytes (as
 # Heritrix and Browsertrix: 1 GB), at the crawl day's change and at every Parquet flush.
 NEWSARCHIVE_WARC_MAX_BYTES = 1_000_000_000
-# zlib level (1-9) of each record's gzip member; warcio's own writer uses 9
-# (benchmarks/warc_cost.py measures what each costs).
-NEWSARCHIVE_WARC_GZIP_LEVEL = 6
+# How each record's gzip member is made: "isal" (ISA-L, levels 0-3) or "zlib" (0-9; warcio's
+# own writer uses 9). Any gzip reader reads either. Measured (benchmarks/warc_cost.py, 300
+# articles): capture costs +11% crawl CPU per page with isal 1, +18-20% with zlib 1, 6 or 9,
+# for 8.9 kB per article (zlib 9: 8.4 kB, zlib 1: 9.1 kB).
+NEWSARCHIVE_WARC_GZIP_LIBRARY = "isal"
+NEWSARCHIVE_WARC_GZIP_LEVEL = 1
 
 # --- Cleaning ------------------------------------------------------------------------------------
 # A paragraph seen verbatim in at least this many different articles, and in a fifth of the

@@ -51,6 +51,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -72,9 +73,11 @@ FILE_PREFIX = "newsarchive-"
 WARC_VERSION = "WARC/1.1"
 DEFAULT_MAX_BYTES = 1_000_000_000
 """A file is closed before it outgrows this (1 GB, as Heritrix and Browsertrix do)."""
-DEFAULT_GZIP_LEVEL = 6
-"""zlib level of each record's gzip member (``benchmarks/warc_cost.py`` measured 1, 6, 9:
-warcio's own writer uses 9, which costs the most CPU for a few % of disk)."""
+DEFAULT_GZIP_LIBRARY = "isal"
+DEFAULT_GZIP_LEVEL = 1
+"""How each record is gzipped: ISA-L's level 1 (``benchmarks/warc_cost.py`` measured it
+against zlib's 1, 6 and 9, warcio's own)."""
+GZIP_WBITS = 16 + 15  # a gzip member, 32 KiB window
 REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 METADATA_TYPE = "application/json"
 COPY_CHUNK = 8 * 1024 * 1024
@@ -91,10 +94,26 @@ def parse_warc_date(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def gzip_member(data: bytes, level: int = DEFAULT_GZIP_LEVEL) -> bytes:
-    """``data`` as one whole gzip member."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    return compressor.compress(data) + compressor.flush()
+GZIP_LIBRARIES = {"isal": 3, "zlib": 9}
+"""The libraries that may gzip the records, and the highest level each has."""
+
+
+def gzip_compressor(library: str = DEFAULT_GZIP_LIBRARY, level: int = DEFAULT_GZIP_LEVEL) -> Any:
+    """A function that makes one whole gzip member of its bytes.
+
+    ``isal`` (ISA-L, levels 0-3) makes members any gzip reader reads, four times as fast as
+    zlib's level 1 and smaller (benchmarks/warc_cost.py); ``zlib`` (levels 0-9; warcio's own
+    writer uses 9) is the standard library's. Raises ``ValueError`` for anything else.
+    """
+    if library not in GZIP_LIBRARIES:
+        raise ValueError(f"gzip library {library!r} is not one of {', '.join(GZIP_LIBRARIES)}")
+    if not isinstance(level, int) or not 0 <= level <= GZIP_LIBRARIES[library]:
+        raise ValueError(f"{library}'s gzip levels are 0-{GZIP_LIBRARIES[library]}, not {level!r}")
+    if library == "isal":
+        from isal import isal_zlib
+
+        return partial(isal_zlib.compress, level=level, wbits=GZIP_WBITS)
+    return partial(zlib.compress, level=level, wbits=GZIP_WBITS)
 
 
 @dataclass
@@ -174,13 +193,13 @@ def _target(url: str) -> str:
 
 class RecordEncoder:
     """Builds the records of an ``Exchange`` with warcio (its digests, its header and
-    length rules) and gzips each one as its own member, at our compression level (warcio's
-    writer would use 9)."""
+    length rules) and gzips each one as its own member, with our compressor (see
+    ``gzip_compressor``; warcio's writer would use zlib's level 9)."""
 
-    def __init__(self, gzip_level: int = DEFAULT_GZIP_LEVEL) -> None:
-        if not 0 <= gzip_level <= 9:
-            raise ValueError(f"gzip level {gzip_level} is not 0-9")
-        self.gzip_level = gzip_level
+    def __init__(
+        self, gzip_level: int = DEFAULT_GZIP_LEVEL, gzip_library: str = DEFAULT_GZIP_LIBRARY
+    ) -> None:
+        self._gzip = gzip_compressor(gzip_library, gzip_level)
         self._buffer = io.BytesIO()
         self._writer = WARCWriter(self._buffer, gzip=False, warc_version=WARC_VERSION)
 
@@ -188,7 +207,7 @@ class RecordEncoder:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.write_record(record)
-        return gzip_member(self._buffer.getvalue(), self.gzip_level)
+        return self._gzip(self._buffer.getvalue())
 
     def exchange(self, exchange: Exchange) -> list[bytes]:
         """The gzip members of one response: response (or revisit), request, metadata."""
@@ -329,6 +348,7 @@ class WarcFiles:
         ref_prefix: str,
         max_bytes: int = DEFAULT_MAX_BYTES,
         gzip_level: int = DEFAULT_GZIP_LEVEL,
+        gzip_library: str = DEFAULT_GZIP_LIBRARY,
         info: dict[str, str] | None = None,
         spool: Path | None = None,
     ) -> None:
@@ -340,7 +360,7 @@ class WarcFiles:
         self.run_id = run_id
         self.ref_prefix = ref_prefix.rstrip("/")
         self.max_bytes = max_bytes
-        self.encoder = RecordEncoder(gzip_level)
+        self.encoder = RecordEncoder(gzip_level, gzip_library)
         self.info = info or {}
         self.spool = spool
         self.open: dict[str, OpenWarc] = {}

@@ -51,6 +51,7 @@ from newsarchive.extensions.parquet import RUN_ID_RE, STALE_TEMP_SECONDS, genera
 from newsarchive.spiders.base import FETCHED_AT_META
 from newsarchive.warc import (
     DEFAULT_GZIP_LEVEL,
+    DEFAULT_GZIP_LIBRARY,
     DEFAULT_MAX_BYTES,
     WARC_DIRNAME,
     WarcFiles,
@@ -142,6 +143,7 @@ class WarcCaptureMiddleware:
         run_id = crawl_run_id(crawler)
         max_bytes = settings.getint("NEWSARCHIVE_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
         level = settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL)
+        library = settings.get("NEWSARCHIVE_WARC_GZIP_LIBRARY") or DEFAULT_GZIP_LIBRARY
         info = {
             "software": (
                 f"newsarchive/{__version__} (Scrapy/{scrapy.__version__}; "
@@ -161,6 +163,7 @@ class WarcCaptureMiddleware:
             ref_prefix=ref_prefix,
             max_bytes=max_bytes,
             gzip_level=level,
+            gzip_library=library,
             info=info,
             spool=spool,
         )
