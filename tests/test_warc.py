@@ -6,6 +6,7 @@ that names them is committed."""
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import re
@@ -504,8 +505,6 @@ class open_member:
     """The first record of some gzip members, for a ``with`` block."""
 
     def __init__(self, data: bytes) -> None:
-        import io
-
         self.fh = io.BytesIO(data)
 
     def __enter__(self) -> Any:
@@ -602,7 +601,7 @@ def test_salvage_keeps_complete_records_and_leaves_fresh_files(tmp_path: Path) -
     old = time.time() - 7200
     for name in ("newsarchive-old-00000.warc.gz", "newsarchive-old-00001.warc.gz"):
         os.utime(directory / open_name(name), (old, old))
-    length, members = complete_members(__import__("io").BytesIO(stale))
+    length, members = complete_members(io.BytesIO(stale))
     assert members == 1 + 2 * 3 and length < len(stale)
     done = local_files(tmp_path).salvage(3600)
     assert [(s.records, s.published) for s in done] == [(7, True), (0, False)]
@@ -759,3 +758,41 @@ def test_an_override_that_leaves_the_capture_out_is_refused() -> None:
         left = {k: v for k, v in getattr(project, name).items() if k != component}
         partial.set(name, left, priority="cmdline")
         assert left_out_components(partial) == [component]
+
+
+@pytest.mark.parametrize("library, level", [("isal", 0), ("isal", 1), ("isal", 3), ("zlib", 9)])
+def test_either_gzip_library_makes_members_warcio_reads(library: str, level: int) -> None:
+    encoder = RecordEncoder(level, library)
+    members = encoder.exchange(exchange(body=b"<p>text</p>" * 400, metadata={"kind": None}))
+    for member in members:
+        assert complete_members(io.BytesIO(member)) == (len(member), 1)
+    records = parse_members(b"".join(members))
+    assert [r.type for r in records] == ["response", "request", "metadata"]
+    assert records[0].payload == b"<p>text</p>" * 400 and records[0].digest_passed
+
+
+def test_a_gzip_setting_that_cannot_be_used_is_refused() -> None:
+    with pytest.raises(ValueError, match="0-3"):
+        RecordEncoder(6, "isal")
+    with pytest.raises(ValueError, match="not one of"):
+        RecordEncoder(1, "bz2")
+
+
+def test_the_readme_reads_a_rows_record(
+    captured: Captured, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's snippet, run as written in the folder that holds ``output``."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"^## WARC capture\n(.*?)(?=^## )", text, re.M | re.S)
+    assert section
+    (snippet,) = re.findall(r"```python\n(.*?)```", section.group(1), re.S)
+    monkeypatch.chdir(captured.output.parent)
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    rows = {r["url"]: r for r in read_archive(captured.output).to_pylist()}
+    row = rows[namespace["url"]]
+    assert (
+        namespace["crawled_at"] == row["crawled_at"] == max(r["crawled_at"] for r in rows.values())
+    )
+    assert f"<title>{row['title']}" in namespace["html"].decode()
+    assert capsys.readouterr().out.startswith(f"{row['url']} ")
