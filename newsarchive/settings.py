@@ -217,3 +217,19 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# --- Feeds: -O articles.jsonl, -O articles.parquet ---------------------------------------------
+# A feed gets what the archive gets in the same run (the state is used as always: a repeat
+# run's feed holds only new and changed articles). It exports the archive's columns: the
+# items also carry working fields (the body's parsed HTML, date candidates) that no feed
+# format can serialize. (The import comes after the allocator line at the top: it loads pyarrow.)
+from newsarchive.items import exported_fields  # noqa: E402
+
+FEED_EXPORT_FIELDS = [f.name for f in exported_fields()]
+# -O articles.parquet: one file, the archive's columns (site too) and date (newsarchive.exporters).
+FEED_EXPORTERS = {"parquet": "newsarchive.exporters.ParquetItemExporter"}
+# Rows per row group of a Parquet feed, which is all the exporter holds in memory: at ~8 KB an
+# article, ~8 MB of text (a few MB compressed), a size readers skip and read in parallel well.
+# A first crawl of the mirror peaks 12 MiB higher with the feed than without at 2,000 articles
+# (2,000-row groups: 17 MiB), 23 MiB at 20,000. The codec is NEWSARCHIVE_PARQUET_COMPRESSION.
+NEWSARCHIVE_FEED_PARQUET_ROW_GROUP = 1_000

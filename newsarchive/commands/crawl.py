@@ -15,6 +15,10 @@ Same command and options as Scrapy's, plus:
 * exit 73 (EX_CANTCREAT) at once if ``NEWSARCHIVE_OUTPUT`` cannot be created or written (on
   S3: its bucket does not exist), 69 if its S3 endpoint cannot be reached or refuses us;
 * exit 69 (EX_UNAVAILABLE) at once if ``REDIS_URL`` is set and that Redis does not answer;
+* exit 2 at once, before anything is fetched, if a Parquet feed cannot be written as asked
+  (``-o`` appending to a Parquet file that holds bytes, ``fields`` the schema lacks; see
+  ``newsarchive.exporters.feed_problems``): a crawl must not feed the archive and its state
+  with articles that its feed then loses;
 * exit 2 at once, before anything is created, if ``NEWSARCHIVE_STATE`` has a scheme no
   backend serves (``newsarchive.state.state_backend``), and 69 if it is a Redis that does
   not answer.
@@ -33,6 +37,7 @@ from scrapy.exceptions import UsageError
 from newsarchive import settings as project_settings
 from newsarchive.archive_fs import UnsupportedArchiveLocation, check_settings, scrub
 from newsarchive.arguments import BadArgument
+from newsarchive.exporters import feed_problems
 from newsarchive.extensions.run import STATUS_KEY, crawl_lock
 from newsarchive.frontier import redacted, redis_unreachable, redis_url
 from newsarchive.state import UnsupportedStateLocation, state_backend
@@ -111,6 +116,12 @@ class Command(ScrapyCrawlCommand):
             self.crawler_process.spider_loader.load(args[0])(**opts.spargs)
         except BadArgument as exc:
             print(f"newsarchive: not crawling: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_USAGE
+            return
+        problems = feed_problems(self.settings)
+        if problems:
+            for problem in problems:
+                print(f"newsarchive: not crawling: {problem}", file=sys.stderr)
             self.exitcode = EXIT_USAGE
             return
         try:
