@@ -140,7 +140,9 @@ class FillCounter:
         for name, item_field in FIELDS.items():
             if _filled(get(item_field)):
                 self.filled[name] += 1
-        self.word_counts.append(int(get("word_count") or 0))
+        words = get("word_count")
+        # a count that is not one (the writer rejects such a row) counts as no words
+        self.word_counts.append(words if isinstance(words, int) else 0)
 
     def snapshot(self) -> RunFill:
         return RunFill(self.items, dict(self.filled), quantiles(self.word_counts))

@@ -61,6 +61,13 @@ def history(runs: int = 4, n: int = 80) -> Baseline:
     return baseline
 
 
+def test_a_word_count_that_is_not_one_counts_as_none() -> None:
+    counter = FillCounter()
+    for words in (120, "many", None, 80):
+        counter.add({"title": "T", "word_count": words}.get)
+    assert counter.items == 4 and counter.count_at_least(1) == 2
+
+
 def test_binomial_tail_matches_exact_sums() -> None:
     assert binomial_tail(0, 5, 0.98) == pytest.approx(0.02**5)
     assert binomial_tail(1, 4, 0.5) == pytest.approx(5 / 16)
