@@ -32,6 +32,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.middlewares.retry.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": None,
+    # just after the retry middleware: sees an answer it is about to wait for (see below)
+    "newsarchive.middlewares.prefetch.ListingPrefetchMiddleware": 555,
     "newsarchive.middlewares.timeout.AdaptiveTimeoutMiddleware": 560,
     # NEWSARCHIVE_WARC only: last before the downloader, so it records each response as the
     # site sent it (still content-encoded, every redirect hop and retried error answer)
@@ -79,6 +81,10 @@ RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # soon; a site that keeps failing is slowed down as a whole (middlewares/retry.py).
 NEWSARCHIVE_RETRY_BACKOFF_BASE = 0.25
 NEWSARCHIVE_RETRY_BACKOFF_MAX = 60.0
+# While a listing page waits for its retry (a 429's Retry-After, a backoff), fetch this many
+# of the section's next pages ahead, where their addresses are known (load-more offsets), so
+# one slow page does not hold up the rest of its section; 0: never (middlewares/prefetch.py).
+NEWSARCHIVE_LISTING_PREFETCH = 3
 REDIRECT_MAX_TIMES = 5
 # The spider re-requests pages that came back as walls or empty: their retry count is meant
 # to travel with them.

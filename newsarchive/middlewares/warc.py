@@ -63,6 +63,9 @@ if TYPE_CHECKING:
     from scrapy.http import Request, Response
 
 logger = logging.getLogger(__name__)
+# Responses that did not come from the site just now: a listing page fetched ahead earlier
+# (middlewares/prefetch.py), or Scrapy's HTTP cache.
+NOT_RECEIVED_FLAGS = frozenset({"prefetched", "cached"})
 
 WARC_META = "newsarchive_warc"
 """Request meta: ``(warc_file, warc_offset)`` of the response's record (absent if none)."""
@@ -246,6 +249,8 @@ class WarcCaptureMiddleware:
     # --- responses -------------------------------------------------------------------------
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if NOT_RECEIVED_FLAGS.intersection(response.flags):
+            return response  # an answer already recorded when it was received
         fetched_at = datetime.now(UTC)
         meta = request.meta
         meta[FETCHED_AT_META] = fetched_at

@@ -356,11 +356,7 @@ class SectionSpider(scrapy.Spider):
                 step = listing.more_step or self.page_step
             else:
                 offset += step or self.page_step
-            next_url = (
-                template.replace("{{offset}}", str(offset))
-                if template
-                else f"{self.section_url(section)}/{offset}"
-            )
+            next_url = self.listing_page_url(section, offset, template)
         yield scrapy.Request(
             next_url,
             callback=self._parse_section,
@@ -374,6 +370,43 @@ class SectionSpider(scrapy.Spider):
             },
             priority=-1,
         )
+
+    def listing_page_url(self, section: str, offset: int, template: str | None) -> str:
+        """A load-more listing's page at ``offset``: the page's own template, else
+        ``{section_url}/{offset}``."""
+        if template:
+            return template.replace("{{offset}}", str(offset))
+        return f"{self.section_url(section)}/{offset}"
+
+    def following_listing_urls(self, request: scrapy.Request, count: int) -> list[str]:
+        """The URLs of up to ``count`` listing pages after ``request``'s, where they are
+        known before it is read: a load-more listing past its first page goes on by a fixed
+        step (``middlewares/prefetch.py`` fetches them ahead). None past ``max_pages``."""
+        kwargs = request.cb_kwargs
+        step = kwargs.get("step")
+        if (
+            self.pagination != "load_more"
+            or request.meta.get("newsarchive_kind") != "listing"
+            or kwargs.get("page", 1) < 2
+            or not step
+        ):
+            return []
+        page, offset = kwargs["page"], kwargs["offset"]
+        if self.max_pages:
+            count = min(count, self.max_pages - page)
+        template = request.meta.get("more_url_template")
+        return [
+            self.listing_page_url(kwargs["section"], offset + ahead * step, template)
+            for ahead in range(1, count + 1)
+        ]
+
+    def prefetched(self, response: Response) -> Iterator[Any]:
+        """Callback of a listing page fetched ahead: it is read when its turn comes."""
+        yield from ()
+
+    def prefetch_failed(self, failure: Failure) -> None:
+        """Errback of a listing page fetched ahead: its turn fetches it again (no failure
+        is counted for a page nobody asked for yet)."""
 
     def article_request(self, url: str, section: str | None) -> Iterator[scrapy.Request]:
         """One request per article ID per run, whatever URL variants the listings use."""
