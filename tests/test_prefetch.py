@@ -4,6 +4,7 @@ what it would have without them."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ def test_later_pages_are_fetched_while_one_waits_and_read_in_order(tmp_path: Pat
         r["path"]: r["time"] for r in reversed(plain_requests) if r["status"] == 200
     }
     first_ask = {r["path"]: r["time"] for r in reversed(plain_requests)}
-    assert all(first_ask[b] >= first_ok[a] for a, b in zip(pages, pages[1:], strict=False))
+    assert all(first_ask[b] >= first_ok[a] for a, b in itertools.pairwise(pages))
     # With: the pages after the first that waits were asked for during its wait.
     first_ask = {r["path"]: r["time"] for r in reversed(requests)}
     first_ok = {r["path"]: r["time"] for r in reversed(requests) if r["status"] == 200}
@@ -83,3 +84,23 @@ def test_a_site_that_answers_well_gets_no_request_more(tmp_path: Path) -> None:
     result, requests = crawl(tmp_path, None)
     assert stat(result.log, "newsarchive/listing/prefetch/sent") == 0
     assert len(requests) == len({r["path"] for r in requests})
+
+
+def test_a_listing_goes_ahead_of_the_articles_while_few_are_queued() -> None:
+    from types import SimpleNamespace
+
+    from newsarchive.spiders.base import LISTING_AHEAD_BELOW
+    from newsarchive.spiders.moscowtimes import MoscowTimesSpider
+
+    spider = MoscowTimesSpider()
+
+    def queued(count: int | None) -> int:
+        slot = None if count is None else SimpleNamespace(scheduler=[None] * count)
+        spider.crawler = SimpleNamespace(engine=SimpleNamespace(_slot=slot))  # type: ignore[assignment]
+        return spider.next_listing_priority()
+
+    article_priority = 1
+    assert queued(0) > article_priority and queued(LISTING_AHEAD_BELOW - 1) > article_priority
+    # a backfill's queue stays bounded: past the bound the next page waits behind them
+    assert queued(LISTING_AHEAD_BELOW) < article_priority
+    assert queued(None) < article_priority  # no engine to ask: the safe side

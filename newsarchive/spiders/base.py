@@ -46,6 +46,8 @@ OPTIONAL_META = "newsarchive_optional"
 (``newsarchive/skipped/optional_page_missing``), not a failure."""
 
 
+LISTING_AHEAD_BELOW = 500
+"""Queued requests below which a listing's next page goes ahead of the articles."""
 FETCHED_AT_META = "newsarchive_fetched_at"
 """Request meta: when a replayed response was really fetched (``crawled_at`` of its row)."""
 
@@ -368,8 +370,21 @@ class SectionSpider(scrapy.Spider):
                 # for the horizon: the page that leads here, in listing order
                 "newsarchive_page_ids": page_ids,
             },
-            priority=-1,
+            priority=self.next_listing_priority(),
         )
+
+    def next_listing_priority(self) -> int:
+        """A listing's next page goes ahead of the articles (it finds the next ones, and its
+        section's later pages wait for it) while the scheduler holds fewer than
+        ``LISTING_AHEAD_BELOW`` requests; behind them beyond that, so a backfill does not
+        queue a whole archive's article requests in memory before fetching them."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        scheduler = getattr(slot, "scheduler", None)
+        try:
+            queued = len(scheduler) if scheduler is not None else LISTING_AHEAD_BELOW
+        except TypeError:  # a scheduler without a length
+            queued = LISTING_AHEAD_BELOW
+        return 2 if queued < LISTING_AHEAD_BELOW else -1
 
     def listing_page_url(self, section: str, offset: int, template: str | None) -> str:
         """A load-more listing's page at ``offset``: the page's own template, else
