@@ -32,7 +32,7 @@ from newsarchive.archive_fs import parse_location
 from newsarchive.extensions.run import ArchiveRun
 from newsarchive.middlewares.warc import WARC_META, WarcCaptureMiddleware, warc_root
 from newsarchive.mirror import build_site
-from newsarchive.mirror.faults import FaultPlan
+from newsarchive.mirror.faults import FaultPlan, Scenario
 from newsarchive.mirror.server import MirrorServer
 from newsarchive.spiders.base import FETCHED_AT_META
 from newsarchive.storage import archive_files, read_archive
@@ -51,11 +51,34 @@ from tests.test_s3 import s3  # noqa: F401 (the fixture: moto's S3 server and it
 
 CAPTURE = {"NEWSARCHIVE_WARC": "1"}
 LIMITS = ("sections=news", "max_pages=1")
-# One article answers 503 twice, one redirects off the site once (then both are served):
-# a crawl that retries gets every page, and the WARC keeps the error answers and the hop.
-FAULTS = FaultPlan(
-    seed=2, rate=0.25, kinds=frozenset({"http503", "redirect_offsite"}), hostile_rate=0.0
-)
+
+
+@dataclass(frozen=True)
+class ChosenFaults(FaultPlan):
+    """Faults on the paths named, and nowhere else (a random plan's draws depend on the
+    URLs, which move with the day the mirror is built on)."""
+
+    chosen: tuple[tuple[str, Scenario], ...] = ()
+
+    def scenario(self, path: str) -> Scenario | None:
+        return dict(self.chosen).get(path)
+
+
+def faults_for(site: Any) -> ChosenFaults:
+    """The two newest news articles (on the first listing page): one answers 503 twice, one
+    redirects off the site once (then both are served): a crawl that retries gets every
+    page, and the WARC keeps the error answers and the hop."""
+    news = sorted(
+        (a for a in site.articles.values() if a.section == "news"),
+        key=lambda a: a.published,
+        reverse=True,
+    )
+    return ChosenFaults(
+        chosen=(
+            (news[0].path, Scenario("http503", 2)),
+            (news[1].path, Scenario("redirect_offsite", 1)),
+        )
+    )
 SITE_SEED = 7
 DEAD_RUN = "20260301T090000Z-dead00"
 WHEN = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -199,7 +222,7 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> Captured:
     os.utime(stale, (hour_ago, hour_ago))
     site = build_site(articles=60, seed=SITE_SEED)
     site.advance(new_articles=12, updated_articles=0, hours=12)  # recent articles, to revisit
-    with MirrorServer(site, faults=FAULTS) as server:
+    with MirrorServer(site, faults=faults_for(site)) as server:
         first = run_crawl(server.base_url, output, *LIMITS, settings=CAPTURE)
         first_log = site_answers(server.requests)
         first_manifest = first.manifest

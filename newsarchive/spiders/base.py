@@ -378,11 +378,9 @@ class SectionSpider(scrapy.Spider):
         section's later pages wait for it) while the scheduler holds fewer than
         ``LISTING_AHEAD_BELOW`` requests; behind them beyond that, so a backfill does not
         queue a whole archive's article requests in memory before fetching them."""
-        slot = getattr(self.crawler.engine, "_slot", None)
-        scheduler = getattr(slot, "scheduler", None)
-        try:
-            queued = len(scheduler) if scheduler is not None else LISTING_AHEAD_BELOW
-        except TypeError:  # a scheduler without a length
+        try:  # the engine's queue; no engine (a spider driven by hand): behind the articles
+            queued = len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr]
+        except (AttributeError, RuntimeError, TypeError):
             queued = LISTING_AHEAD_BELOW
         return 2 if queued < LISTING_AHEAD_BELOW else -1
 
