@@ -223,8 +223,10 @@ def test_a_rule_change_versions_exactly_the_articles_it_changes(
     }
     assert affected <= saying and len(affected) >= len(saying) / 2
 
+    captured_files = sorted((output / "_warc").rglob("*"))
     done = extract(output, "--into-archive", setup=rule_change(word))
     assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted((output / "_warc").rglob("*")) == captured_files  # a replay captures nothing
     after = read_rows(output)
     new = [r for r in after if r["version"] == 2]
     assert {r["url"] for r in new} == affected
