@@ -134,3 +134,16 @@ def test_first_attempts_get_the_sites_timeout_and_retries_the_whole_one() -> Non
     assert retry.meta["download_timeout"] == 30
     own = first_attempt(download_timeout=5)
     assert own.meta["download_timeout"] == 5  # a request's own timeout is its own
+
+
+def test_the_site_is_judged_by_first_attempts_in_a_window_that_outlives_episodes() -> None:
+    from newsarchive.middlewares.retry import WINDOW_SECONDS, AnswerWindow, first_attempt
+
+    window = AnswerWindow()
+    for tenth in range(8):
+        window.note(tenth / 10, bad=False)
+    assert window.note(0.9, bad=True) == (1, 9)  # beside the good answers before it
+    assert window.note(1.0, bad=None) == (1, 9)  # a retry's answer is only looked at
+    assert window.note(1.0 + WINDOW_SECONDS, bad=None) == (0, 0)  # all out of the window
+    assert first_attempt(Request("http://x/a"))
+    assert not first_attempt(Request("http://x/a", meta={"retry_times": 1}))

@@ -12,7 +12,8 @@ opposite, in proportion:
   every section: its own section's next pages wait for it).
 - The download slot (the site) is slowed down only under *sustained* pressure: at least
   ``SUSTAINED_ANSWERS`` 429/503 answers within ``WINDOW_SECONDS``, making up at least
-  ``SUSTAINED_SHARE`` of the slot's answers there. Then its delay doubles (from
+  ``SUSTAINED_SHARE`` of the slot's answers there, counting first attempts only (a retry
+  asks a page already known to fail again: no news about the site). Then its delay doubles (from
   ``NEWSARCHIVE_RETRY_BACKOFF_BASE``, capped at ``NEWSARCHIVE_RETRY_BACKOFF_MAX``; no more
   than a ``Retry-After`` asks, which also pauses the slot that long) and its concurrency
   halves. A 429 or 503 now and then only delays its own retry.
@@ -59,6 +60,13 @@ GOOD_ANSWER_FACTOR = 0.9
 CONCURRENCY_STEP_ANSWERS = 5
 
 
+def first_attempt(request: Request) -> bool:
+    """Whether ``request`` is a page's first attempt. Only those tell how the site is doing:
+    a retry asks again a page already known to fail (a few sick pages retried at the end of a
+    crawl, when little else is left to fetch, are not an overloaded site)."""
+    return not request.meta.get("retry_times")
+
+
 def retry_after_seconds(value: bytes | str | None, *, now: datetime | None = None) -> float | None:
     """``Retry-After`` as seconds: a number of seconds or an HTTP date; None if unusable."""
     if not value:
@@ -79,6 +87,25 @@ def retry_after_seconds(value: bytes | str | None, *, now: datetime | None = Non
 
 
 @dataclass
+class AnswerWindow:
+    """A slot's answers to first attempts within the last ``WINDOW_SECONDS``, whether it is
+    under pressure or not (a window that started at the first 429/503 would see too few
+    good answers beside it)."""
+
+    answers: deque[tuple[float, bool]] = field(default_factory=deque)
+    bad: int = 0
+
+    def note(self, now: float, bad: bool | None) -> tuple[int, int]:
+        """Record an answer (None: only look); (bad answers, all answers) in the window."""
+        if bad is not None:
+            self.answers.append((now, bad))
+            self.bad += bad
+        while self.answers and self.answers[0][0] < now - WINDOW_SECONDS:
+            self.bad -= self.answers.popleft()[1]
+        return self.bad, len(self.answers)
+
+
+@dataclass
 class Pressure:
     """A download slot slowed down by 429/503 answers: its own settings, its recent answers
     and the extra delay it has now."""
@@ -94,16 +121,8 @@ class Pressure:
     slowed: bool = False
     accounted: float = 0.0
     """Until when the slowed-down time has been added to the stats."""
-    answers: deque[tuple[float, bool]] = field(default_factory=deque)
     reasons: Counter[str] = field(default_factory=Counter)
     good_streak: int = 0
-
-    def note(self, now: float, bad: bool) -> tuple[int, int]:
-        """Record an answer; (bad answers, all answers) within the window."""
-        self.answers.append((now, bad))
-        while self.answers and self.answers[0][0] < now - WINDOW_SECONDS:
-            self.answers.popleft()
-        return sum(1 for _, b in self.answers if b), len(self.answers)
 
     def decay(self, now: float) -> None:
         self.extra *= 0.5 ** ((now - self.updated) / HALF_LIFE_SECONDS)
@@ -129,6 +148,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.cap = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 60.0)
         self.pressure: dict[Any, Pressure] = {}
         """Slots under pressure (slowed down, or with recent 429/503 answers)."""
+        self.windows: dict[Any, AnswerWindow] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -189,8 +209,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         pressure.good_streak = 0
         pressure.reasons[str(response.status)] += 1
         self.crawler.stats.inc_value(f"newsarchive/throttle/answers/{response.status}")
-        bad, total = pressure.note(now, bad=True)
-        sustained = bad >= SUSTAINED_ANSWERS and bad >= SUSTAINED_SHARE * total
+        fresh = first_attempt(request)
+        bad, total = self.window(key).note(now, bad=True if fresh else None)
+        sustained = fresh and bad >= SUSTAINED_ANSWERS and bad >= SUSTAINED_SHARE * total
         if sustained:
             pressure.extra = min(self.cap, max(self.base, pressure.extra * 2))
             slot.concurrency = max(1, slot.concurrency // 2)
@@ -220,14 +241,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         its concurrency comes back a step per few good answers; once both are back, the
         episode ends."""
         key = request.meta.get("download_slot")
+        now = time.monotonic()
+        recent_bad, _ = self.window(key).note(now, bad=False if first_attempt(request) else None)
         pressure = self.pressure.get(key)
         if pressure is None:
             return
         key, slot = self._slot(request)
         if slot is None:
             return
-        now = time.monotonic()
-        recent_bad, _ = pressure.note(now, bad=False)
         self._count_slowed(pressure, now)
         pressure.decay(now)
         pressure.extra *= GOOD_ANSWER_FACTOR
@@ -241,6 +262,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         calm = now >= pressure.pause_until and recent_bad == 0
         if pressure.extra == 0.0 and slot.concurrency >= pressure.concurrency and calm:
             self._episode_over(key, pressure, now)
+
+    def window(self, key: Any) -> AnswerWindow:
+        window = self.windows.get(key)
+        if window is None:
+            window = self.windows[key] = AnswerWindow()
+        return window
 
     def _count_slowed(self, pressure: Pressure, now: float) -> None:
         """Add the time slowed down so far to the stats (kept current: the run's manifest
