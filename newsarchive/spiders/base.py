@@ -49,7 +49,8 @@ OPTIONAL_META = "newsarchive_optional"
 LISTING_AHEAD_BELOW = 500
 """Queued requests below which a listing's next page goes ahead of the articles."""
 FETCHED_AT_META = "newsarchive_fetched_at"
-"""Request meta: when a replayed response was really fetched (``crawled_at`` of its row)."""
+"""Request meta: when the response was received, as its WARC record says (set by the capture,
+and by a replay from the record): its row's ``crawled_at`` is then the record's WARC-Date."""
 
 
 class SectionSpider(scrapy.Spider):
@@ -495,7 +496,7 @@ class SectionSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"newsarchive/extract/{problem}")
         fields = dict(page.fields)
         hint = fields.pop("section_hint", None)
-        # A page replayed from WARC was fetched when its record says, not now.
+        # A captured or replayed page was fetched when its WARC record says.
         replayed = response.request.meta.get(FETCHED_AT_META) if response.request else None
         crawled_at = replayed or datetime.now(UTC)
         article_id = fields.get("article_id") or self.article_id(html.url)
