@@ -299,8 +299,7 @@ def replay_warcs(process: Any, opts: argparse.Namespace) -> int:
         for key, value in (crawler.stats.get_stats() if crawler.stats else {}).items():
             if key.startswith(SUMMARY_STATS) and isinstance(value, int):
                 summary[key.removeprefix("newsarchive/")] += value
-        lines = getattr(crawler.extensions, "middlewares", [])
-        for extension in lines:
+        for extension in getattr(crawler.extensions, "middlewares", []):
             if isinstance(extension, OutputLines):
                 summary.update({f"line/{k}": v for k, v in extension.reasons.items()})
     shown = ", ".join(f"{key}: {count}" for key, count in sorted(summary.items()))
