@@ -156,6 +156,47 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+class NewerStateError(RuntimeError):
+    """The state was written by a newer release: its meaning may have changed in ways this
+    one cannot know, so it is not read (nor migrated down)."""
+
+
+def newer_state_message(where: str, found: int, supported: int) -> str:
+    return (
+        f"{where} is a state of schema version {found}; this release reads {supported} at "
+        "most: upgrade newsarchive"
+    )
+
+
+def newer_state_problem(location: str | Path) -> str | None:
+    """Why the state at ``location`` cannot be used by this release (it is newer), or None;
+    read without creating or changing anything, so a crawl can refuse in one line before it
+    starts. An unreadable state is left to the crawl to report."""
+    backend, target = state_backend(location)
+    supported = SCHEMA_VERSION
+    if backend == "redis":
+        from newsarchive import state_redis
+
+        found, where = state_redis.stored_schema_version(target)
+        supported = state_redis.SCHEMA_VERSION
+    else:
+        path = Path(target)
+        if not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                found = int(db.execute("PRAGMA user_version").fetchone()[0])
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None
+        where = str(path)
+    if found is not None and found > supported:
+        return newer_state_message(where, found, supported)
+    return None
+
+
 class ArchiveState:
     """The SQLite store. One writer (the crawl holding the archive lock)."""
 
@@ -178,10 +219,7 @@ class ArchiveState:
         """
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} is a state of schema version {version}; this release reads "
-                f"{SCHEMA_VERSION} at most: upgrade newsarchive"
-            )
+            raise NewerStateError(newer_state_message(str(self.path), version, SCHEMA_VERSION))
         if version == SCHEMA_VERSION:
             return
         had_tables = self.db.execute(

@@ -52,7 +52,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from newsarchive.drift import RunFill
 from newsarchive.redaction import redact
-from newsarchive.state import KnownArticle, QueuedArticle
+from newsarchive.state import KnownArticle, NewerStateError, QueuedArticle, newer_state_message
 
 DEFAULT_PREFIX = "newsarchive:state"
 SCHEMA_VERSION = 1
@@ -338,6 +338,22 @@ def split_url(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=rest)), prefix.rstrip(":")
 
 
+def stored_schema_version(url: str) -> tuple[int | None, str]:
+    """The schema version the state at ``url`` records (None: none yet, or Redis cannot be
+    asked), read without writing; and how to name the state in a message."""
+    import redis
+
+    connect_url, prefix = split_url(url)
+    client = redis.Redis.from_url(connect_url, socket_connect_timeout=10, socket_timeout=10)
+    try:
+        found = client.hget(f"{prefix}:meta", "schema")
+    except redis.RedisError:
+        return None, redact(url)
+    finally:
+        client.close()
+    return (int(found) if found is not None else None), f"{redact(url)} (prefix {prefix})"
+
+
 class RedisArchiveState:
     """The state in Redis; several writers at once (see the module docstring)."""
 
@@ -371,10 +387,8 @@ class RedisArchiveState:
         self.redis.hsetnx(key, "schema", SCHEMA_VERSION)
         found = int(self.redis.hget(key, "schema") or SCHEMA_VERSION)
         if found > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} (prefix {self.prefix}) is a state of schema version {found}; "
-                f"this release reads {SCHEMA_VERSION} at most: upgrade newsarchive"
-            )
+            where = f"{self.path} (prefix {self.prefix})"
+            raise NewerStateError(newer_state_message(where, found, SCHEMA_VERSION))
 
     def _key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))

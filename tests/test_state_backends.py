@@ -7,6 +7,7 @@ tests/test_state_redis_crawl.py for crawls that keep their state in Redis.
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from newsarchive.drift import RunFill
 from newsarchive.state import (
     ArchiveState,
+    NewerStateError,
     UnsupportedStateLocation,
+    newer_state_problem,
     open_state,
     reconcile,
     state_backend,
@@ -282,11 +286,49 @@ def test_a_writer_killed_in_a_batch_records_none_of_it(redis_location: str) -> N
 
 
 def test_a_newer_redis_state_is_refused(redis_location: str) -> None:
+    assert newer_state_problem(redis_location) is None  # nothing there yet...
+    connect_url, prefix = split_url(redis_location)
+    client = redis.Redis.from_url(connect_url)
+    assert client.keys(f"{prefix}:*") == []  # ...and nothing written
+    client.close()
     state = open_state(redis_location)
+    assert newer_state_problem(redis_location) is None
     state.redis.hset(f"{state.prefix}:meta", "schema", 99)
-    with pytest.raises(RuntimeError, match="schema version 99"):
+    with pytest.raises(NewerStateError, match="schema version 99"):
         open_state(redis_location)
+    problem = newer_state_problem(redis_location)
+    assert problem and "schema version 99" in problem and PASSWORD not in problem
     state.close()
+
+
+def test_a_newer_sqlite_state_is_found_without_touching_it(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere" / "state.sqlite"
+    assert newer_state_problem(path) is None and not path.parent.exists()  # nothing created
+    ArchiveState(path).close()
+    assert newer_state_problem(path) is None
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    before = path.read_bytes()
+    assert "schema version 99" in (newer_state_problem(path) or "")
+    assert path.read_bytes() == before
+
+
+def test_a_crawl_on_a_newer_state_stops_in_one_line(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    state = output / "_state" / "state.sqlite"
+    ArchiveState(state).close()
+    db = sqlite3.connect(state)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "moscowtimes", "-a", "base_url=http://127.0.0.1:9",
+         "-s", f"NEWSARCHIVE_OUTPUT={output}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 78, done.stderr[-2000:]
+    assert "newsarchive: not crawling:" in done.stderr and "upgrade newsarchive" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_the_record_is_compact() -> None:

@@ -21,7 +21,9 @@ Same command and options as Scrapy's, plus:
   with articles that its feed then loses;
 * exit 2 at once, before anything is created, if ``NEWSARCHIVE_STATE`` has a scheme no
   backend serves (``newsarchive.state.state_backend``), and 69 if it is a Redis that does
-  not answer.
+  not answer;
+* exit 78 (EX_CONFIG) at once, with one line, if the state was written by a newer release
+  (``newsarchive.state.newer_state_problem``): it is not read, nor migrated down.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from newsarchive.archive_fs import UnsupportedArchiveLocation, check_settings, s
 from newsarchive.arguments import BadArgument
 from newsarchive.exporters import feed_problems
 from newsarchive.extensions.run import STATUS_KEY, crawl_lock
+from newsarchive.extensions.state import state_location
 from newsarchive.frontier import redacted, redis_unreachable, redis_url
-from newsarchive.state import UnsupportedStateLocation, state_backend
+from newsarchive.state import UnsupportedStateLocation, newer_state_problem, state_backend
 from newsarchive.storage import ArchiveLockedError
 
 if TYPE_CHECKING:
@@ -52,6 +55,7 @@ EXIT_LOCKED = 75
 EXIT_USAGE = 2
 EXIT_CANTCREAT = 73
 EXIT_UNAVAILABLE = 69
+EXIT_CONFIG = 78
 COMPONENT_SETTINGS = (
     "ITEM_PIPELINES",
     "EXTENSIONS",
@@ -187,9 +191,11 @@ class Command(ScrapyCrawlCommand):
         """Say in one line why ``NEWSARCHIVE_STATE`` cannot be used (and set the exit code),
         before anything is created; False if it can be."""
         assert self.settings is not None
-        location = self.settings.get("NEWSARCHIVE_STATE")
-        if not location or not self.settings.getbool("NEWSARCHIVE_STATE_ENABLED", True):
+        if not self.settings.getbool("NEWSARCHIVE_STATE_ENABLED", True):
             return False
+        location = self.settings.get("NEWSARCHIVE_STATE")
+        if not location:
+            return self._newer_state(state_location(self.settings))
         try:
             backend, target = state_backend(str(location))
         except UnsupportedStateLocation as exc:
@@ -208,4 +214,12 @@ class Command(ScrapyCrawlCommand):
                 )
                 self.exitcode = EXIT_UNAVAILABLE
                 return True
-        return False
+        return self._newer_state(str(location))
+
+    def _newer_state(self, location: str | Path) -> bool:
+        """A state a newer release wrote is refused in one line (exit 78, EX_CONFIG)."""
+        problem = newer_state_problem(location)
+        if problem:
+            print(f"newsarchive: not crawling: {redacted(problem)}", file=sys.stderr)
+            self.exitcode = EXIT_CONFIG
+        return problem is not None
