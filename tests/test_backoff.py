@@ -137,7 +137,12 @@ def test_first_attempts_get_the_sites_timeout_and_retries_the_whole_one() -> Non
 
 
 def test_the_site_is_judged_by_first_attempts_in_a_window_that_outlives_episodes() -> None:
-    from newsarchive.middlewares.retry import WINDOW_SECONDS, AnswerWindow, first_attempt
+    from newsarchive.middlewares.retry import (
+        WINDOW_SECONDS,
+        AnswerWindow,
+        first_attempt,
+        is_sustained,
+    )
 
     window = AnswerWindow()
     for tenth in range(8):
@@ -145,5 +150,7 @@ def test_the_site_is_judged_by_first_attempts_in_a_window_that_outlives_episodes
     assert window.note(0.9, bad=True) == (1, 9)  # beside the good answers before it
     assert window.note(1.0, bad=None) == (1, 9)  # a retry's answer is only looked at
     assert window.note(1.0 + WINDOW_SECONDS, bad=None) == (0, 0)  # all out of the window
+    assert not is_sustained(3, 12)  # a few early 429s are not yet a quarter of the site's
+    assert is_sustained(5, 12) and is_sustained(25, 100) and not is_sustained(24, 100)
     assert first_attempt(Request("http://x/a"))
     assert not first_attempt(Request("http://x/a", meta={"retry_times": 1}))

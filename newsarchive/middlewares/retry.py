@@ -12,8 +12,9 @@ opposite, in proportion:
   every section: its own section's next pages wait for it).
 - The download slot (the site) is slowed down only under *sustained* pressure: at least
   ``SUSTAINED_ANSWERS`` 429/503 answers within ``WINDOW_SECONDS``, making up at least
-  ``SUSTAINED_SHARE`` of the slot's answers there, counting first attempts only (a retry
-  asks a page already known to fail again: no news about the site). Then its delay doubles (from
+  ``SUSTAINED_SHARE`` of the slot's answers there (of at least ``SUSTAINED_SAMPLE``),
+  counting first attempts only (a retry asks a page already known to fail again: no news
+  about the site). Then its delay doubles (from
   ``NEWSARCHIVE_RETRY_BACKOFF_BASE``, capped at ``NEWSARCHIVE_RETRY_BACKOFF_MAX``; no more
   than a ``Retry-After`` asks, which also pauses the slot that long) and its concurrency
   halves. A 429 or 503 now and then only delays its own retry.
@@ -55,9 +56,19 @@ SLOW_DOWN_CODES = frozenset({429, 503})
 WINDOW_SECONDS = 10.0
 SUSTAINED_ANSWERS = 3
 SUSTAINED_SHARE = 0.25
+SUSTAINED_SAMPLE = 20
+"""The share is taken of at least this many answers: 3 429s among a crawl's first 12 answers
+(5% of pages answering 429 does that in about one crawl in fifty) are not yet a quarter of
+what the site answers; 5 of them are."""
 HALF_LIFE_SECONDS = 5.0
 GOOD_ANSWER_FACTOR = 0.9
 CONCURRENCY_STEP_ANSWERS = 5
+
+
+def is_sustained(bad: int, total: int) -> bool:
+    """Whether ``bad`` 429/503 answers among ``total`` first-attempt answers in the window
+    are sustained pressure, not a few pages answering so now and then."""
+    return bad >= SUSTAINED_ANSWERS and bad >= SUSTAINED_SHARE * max(total, SUSTAINED_SAMPLE)
 
 
 def first_attempt(request: Request) -> bool:
@@ -211,7 +222,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.crawler.stats.inc_value(f"newsarchive/throttle/answers/{response.status}")
         fresh = first_attempt(request)
         bad, total = self.window(key).note(now, bad=True if fresh else None)
-        sustained = fresh and bad >= SUSTAINED_ANSWERS and bad >= SUSTAINED_SHARE * total
+        sustained = fresh and is_sustained(bad, total)
         if sustained:
             pressure.extra = min(self.cap, max(self.base, pressure.extra * 2))
             slot.concurrency = max(1, slot.concurrency // 2)
