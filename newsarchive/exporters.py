@@ -41,7 +41,7 @@ from scrapy.utils.misc import load_object
 from w3lib.url import file_uri_to_path
 
 from newsarchive.accounting import ReasonCounter
-from newsarchive.schema import ARTICLE_SCHEMA, item_to_row
+from newsarchive.schema import ARTICLE_SCHEMA, fitting_rows, item_to_row
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -68,7 +68,6 @@ REFUSED_KEY = "newsarchive/feed/refused"
 WRITE_ERRORS_KEY = "newsarchive/feed/write_errors"
 ROWS_KEY = "newsarchive/feed/parquet/rows_written"
 ROW_GROUPS_KEY = "newsarchive/feed/parquet/row_groups"
-CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
 
 
 def feed_columns(fields: Mapping[str, str] | Iterable[str] | None) -> list[tuple[str, str]]:
@@ -332,20 +331,11 @@ class ParquetItemExporter(BaseItemExporter):
 
     def _to_table(self, rows: list[dict[str, Any]]) -> pa.Table:
         """The rows as one table; if some do not convert, the others (each bad one counted)."""
-        try:
-            return pa.Table.from_pylist(rows, schema=self.schema)
-        except CONVERSION_ERRORS:
-            pass
-        good = []
-        for row in rows:
-            try:
-                pa.Table.from_pylist([row], schema=self.schema)
-            except CONVERSION_ERRORS as exc:
-                url = row.get(self._url_column) if self._url_column else None
-                self.skipped.count("invalid_row", f"{url}: {type(exc).__name__}: {exc}")
-            else:
-                good.append(row)
-        return pa.Table.from_pylist(good, schema=self.schema)
+        table, _, bad = fitting_rows(rows, self.schema)
+        for row, exc in bad:
+            url = row.get(self._url_column) if self._url_column else None
+            self.skipped.count("invalid_row", f"{url}: {type(exc).__name__}: {exc}")
+        return table
 
     def _failed(self, exc: BaseException) -> None:
         """A write failed (a full disk): say so once, and leave the file without a footer,

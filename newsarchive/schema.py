@@ -77,3 +77,28 @@ def partition_date(item: Any) -> str | None:
     """The ``date=`` partition value: the UTC publication day, or None if undated."""
     published = ItemAdapter(item).get("published_at")
     return _as_utc(published).date().isoformat() if published else None
+
+
+ROW_CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
+"""What pyarrow raises for a row that does not fit a schema."""
+
+
+def fitting_rows(
+    rows: list[dict[str, Any]], schema: pa.Schema
+) -> tuple[pa.Table, list[dict[str, Any]], list[tuple[dict[str, Any], Exception]]]:
+    """The rows that fit ``schema`` as one table, those rows, and the others with why each
+    does not fit. All at once first; one by one only when that fails, to find the bad ones."""
+    try:
+        return pa.Table.from_pylist(rows, schema=schema), rows, []
+    except ROW_CONVERSION_ERRORS:
+        pass
+    good: list[dict[str, Any]] = []
+    bad: list[tuple[dict[str, Any], Exception]] = []
+    for row in rows:
+        try:
+            pa.Table.from_pylist([row], schema=schema)
+        except ROW_CONVERSION_ERRORS as exc:
+            bad.append((row, exc))
+        else:
+            good.append(row)
+    return pa.Table.from_pylist(good, schema=schema), good, bad

@@ -70,7 +70,13 @@ from newsarchive.cleaning.text import count_words, join_paragraphs, split_paragr
 from newsarchive.exceptions import UnchangedArticle
 from newsarchive.items import WORKING_FIELDS, exported_fields
 from newsarchive.pipelines.fingerprint import content_hash
-from newsarchive.schema import COMMITTED_ROW_KEYS, FILE_SCHEMA, item_to_row, partition_date
+from newsarchive.schema import (
+    COMMITTED_ROW_KEYS,
+    FILE_SCHEMA,
+    fitting_rows,
+    item_to_row,
+    partition_date,
+)
 from newsarchive.storage import (
     REJECTED_DIRNAME,
     ArchiveLockedError,
@@ -529,21 +535,12 @@ class PartitionedParquetWriter:
     def _to_table(self, partition: Partition, buffer: _Buffer) -> pa.Table | None:
         """Build the Arrow table; rows that do not fit the schema are rejected one by one."""
         self._remove_learned(partition.site, buffer.rows)
-        try:
-            return pa.Table.from_pylist(buffer.rows, schema=FILE_SCHEMA)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):
-            pass
-        good: list[dict[str, Any]] = []
-        for row in buffer.rows:
-            try:
-                pa.Table.from_pylist([row], schema=FILE_SCHEMA)
-            except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
-                self._reject_row(row, partition, f"invalid_row: {exc}")
-            else:
-                good.append(row)
-        self._buffered_rows -= len(buffer.rows) - len(good)
+        table, good, bad = fitting_rows(buffer.rows, FILE_SCHEMA)
+        for row, exc in bad:
+            self._reject_row(row, partition, f"invalid_row: {exc}")
+        self._buffered_rows -= len(bad)
         buffer.rows = good
-        return pa.Table.from_pylist(good, schema=FILE_SCHEMA) if good else None
+        return table if good else None
 
     def _next_path(self, directory: Any) -> Any:
         """``part-<run_id>-<seq>.parquet``, never overwriting an existing file."""
