@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import scrapy
+from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -41,6 +43,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from newsarchive.accounting import ReasonCounter
 from newsarchive.dates import DateCandidate
+from newsarchive.extensions.parquet import EXPORTED_NAMES, jsonable
 from newsarchive.spiders.base import FETCHED_AT_META, SectionSpider
 
 logger = logging.getLogger(__name__)
@@ -144,10 +147,7 @@ def archived_responses(path: Path, problems: Counter[str]) -> list[ArchivedRespo
         problems["unreadable_warc"] += 1
         logger.error("WARC %s could not be read to its end (%s): its later records are skipped",
                      path, exc)
-    return [
-        ArchivedResponse(**{**ref.__dict__, "context": contexts.get(record_id, {})})
-        for record_id, ref in responses.items()
-    ]
+    return [replace(ref, context=contexts.get(key, {})) for key, ref in responses.items()]
 
 
 def read_response(path: str, offset: int) -> tuple[str, int, list[tuple[str, str]], bytes]:
@@ -347,8 +347,6 @@ class OutputLines:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        import sys
-
         return cls(crawler, sys.stdout)
 
     def item_scraped(self, item: Any, **_: Any) -> None:
@@ -365,10 +363,6 @@ class OutputLines:
 def output_line(item: Any) -> dict[str, Any]:
     """An item as ``scrapy extract`` prints it: the archive's columns (times in ISO 8601)
     and ``reason``, null for an article (the archive keeps an undated one out, and says so)."""
-    from itemadapter import ItemAdapter
-
-    from newsarchive.extensions.parquet import EXPORTED_NAMES, jsonable
-
     adapter = ItemAdapter(item)
     line = {name: jsonable(adapter.get(name)) for name in EXPORTED_NAMES}
     line["reason"] = None if adapter.get("published_at") else "missing_published_at"

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from itemadapter import ItemAdapter
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import DropItem, UsageError
 from scrapy.http import HtmlResponse
@@ -42,13 +41,12 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import load_object
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
-from newsarchive.extensions.parquet import jsonable
 from newsarchive.extensions.run import STATUS_KEY
-from newsarchive.items import exported_fields
 from newsarchive.replay import (
     ArchivedResponse,
     OutputLines,
     archived_responses,
+    output_line,
     replay_spider,
     warc_files,
 )
@@ -56,7 +54,6 @@ from newsarchive.spiders.base import SectionSpider
 from newsarchive.spiders.generic import GenericSpider
 
 logger = logging.getLogger(__name__)
-COLUMNS = tuple(f.name for f in exported_fields())
 STAGES = (
     "newsarchive.pipelines.boilerplate.BoilerplatePipeline",
     "newsarchive.pipelines.text.TextCleaningPipeline",
@@ -107,11 +104,7 @@ class OfflineCrawler:
                 item = stage.process_item(item)
         except DropItem as exc:
             return {"url": url, "reason": str(exc) or "dropped"}
-        adapter = ItemAdapter(item)
-        row = {name: jsonable(adapter.get(name)) for name in COLUMNS}
-        # The archive keeps an undated article out (in _rejected), and says so: so does this.
-        row["reason"] = None if adapter.get("published_at") else "missing_published_at"
-        return row
+        return output_line(item)
 
 
 def _encoding(body: bytes) -> str:
@@ -203,12 +196,7 @@ class SavedPageReader:
 
     def __init__(self, settings: Any, spider_loader: Any, spider: str | None = None) -> None:
         self.settings = settings
-        self.by_host: dict[str, type[SectionSpider]] = {}
-        for name in spider_loader.list():
-            spidercls = spider_loader.load(name)
-            if issubclass(spidercls, SectionSpider):
-                self.by_host[_host(spidercls.default_base_url)] = spidercls
-        self.forced = spider_loader.load(spider) if spider else None
+        self.spiders = SpiderChooser(spider_loader, spider)
         self.extractors: dict[tuple[type[SectionSpider], str], OfflineCrawler] = {}
 
     def read(self, url: str, body: bytes) -> dict[str, Any]:
@@ -234,7 +222,7 @@ class SavedPageReader:
             address = f"{UNKNOWN_ORIGIN}/{quote(url, safe='')}"
             spidercls: type[SectionSpider] = GenericSpider
         else:
-            spidercls = self.forced or self.by_host.get(_host(url)) or GenericSpider
+            spidercls = self.spiders.for_url(url)
         key = (spidercls, "/".join(address.split("/", 3)[:3]))
         extractor = self.extractors.get(key)
         if extractor is None:
@@ -334,13 +322,11 @@ class SpiderChooser:
                 self.by_host[_host(spidercls.default_base_url)] = spidercls
         self.forced = spider_loader.load(forced) if forced else None
 
+    def for_url(self, url: str) -> type[SectionSpider]:
+        """The spider for a page at ``url``: ``--spider``, else by host, else generic."""
+        return self.forced or self.by_host.get(_host(url)) or GenericSpider
+
     def choose(self, ref: ArchivedResponse) -> tuple[type[SectionSpider], str]:
         origin = "/".join(ref.url.split("/", 3)[:3])
-        site = ref.site
-        spidercls = (
-            self.forced
-            or (self.by_site.get(site) if site else None)
-            or self.by_host.get(_host(ref.url))
-            or GenericSpider
-        )
-        return spidercls, origin
+        site_spider = self.by_site.get(ref.site) if ref.site and not self.forced else None
+        return site_spider or self.for_url(ref.url), origin
