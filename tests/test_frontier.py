@@ -170,21 +170,30 @@ def test_two_workers_split_a_crawl_and_both_finish(
         assert len(article_requests(server)) < 60  # not the 200 old articles again
 
 
+def crawl_killing_a_worker(
+    server: MirrorServer, output: Path, redis_url: str, **settings: str
+) -> CrawlResult:
+    """Two workers share a crawl; one is killed (-9) 80 requests in; the survivor finishes
+    without a traceback (its verdict may be a failure: the crawl lost a worker)."""
+    settings = {"NEWSARCHIVE_WORKER_TIMEOUT": "3", **settings}
+    leader = worker(server.base_url, output, redis_url, **settings)
+    time.sleep(0.5)
+    victim = worker(server.base_url, output, redis_url, **settings)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(server.requests) < 80:
+        time.sleep(0.05)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.communicate()
+    survivor = finish(leader, output)
+    assert survivor.returncode in (0, 1), survivor.log[-3000:]
+    assert "Traceback" not in survivor.log
+    return survivor
+
+
 def test_a_killed_worker_loses_nothing_after_a_rerun(redis_url: str, tmp_path: Path) -> None:
     output = tmp_path / "output"
-    settings = {"NEWSARCHIVE_WORKER_TIMEOUT": "3"}
     with MirrorServer(build_site(articles=200, seed=32), latency=0.05) as server:
-        leader = worker(server.base_url, output, redis_url, **settings)
-        time.sleep(0.5)
-        victim = worker(server.base_url, output, redis_url, **settings)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(server.requests) < 80:
-            time.sleep(0.05)
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.communicate()
-        survivor = finish(leader, output)
-        assert survivor.returncode in (0, 1), survivor.log[-3000:]
-        assert "Traceback" not in survivor.log
+        crawl_killing_a_worker(server, output, redis_url)
         rerun = run_crawl(server.base_url, output)
         assert rerun.returncode == 0, rerun.log[-3000:]
         assert article_ids(output) == servable(server)

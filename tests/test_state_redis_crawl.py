@@ -4,8 +4,6 @@ values no backend serves stop the crawl in one line, before anything is created.
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +18,14 @@ from newsarchive.mirror.server import MirrorServer
 from tests.conftest import REPO, CrawlResult, run_crawl
 from tests.services import redis_server
 from tests.state_backends import fresh_prefix
-from tests.test_frontier import archived, article_ids, finish, servable, worker
+from tests.test_frontier import (
+    archived,
+    article_ids,
+    crawl_killing_a_worker,
+    finish,
+    servable,
+    worker,
+)
 from tests.test_incremental import article_requests
 
 PASSWORD = "s3cret-shared-state"
@@ -145,19 +150,8 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing_after_a_rerun(
     redis_url: str, state_url: str, tmp_path: Path
 ) -> None:
     output = tmp_path / "output"
-    settings = {"NEWSARCHIVE_STATE": state_url, "NEWSARCHIVE_WORKER_TIMEOUT": "3"}
     with MirrorServer(build_site(articles=200, seed=42), latency=0.05) as server:
-        leader = worker(server.base_url, output, redis_url, **settings)
-        time.sleep(0.5)
-        victim = worker(server.base_url, output, redis_url, **settings)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(server.requests) < 80:
-            time.sleep(0.05)
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.communicate()
-        survivor = finish(leader, output)
-        assert survivor.returncode in (0, 1), survivor.log[-3000:]
-        assert "Traceback" not in survivor.log
+        crawl_killing_a_worker(server, output, redis_url, NEWSARCHIVE_STATE=state_url)
         # the rerun: one worker, the same Redis state
         rerun = run_crawl(server.base_url, output, settings={"NEWSARCHIVE_STATE": state_url})
         assert rerun.returncode == 0, rerun.log[-3000:]
