@@ -21,6 +21,15 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
+
+FULL_SPEED = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_DELAY": "0",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+}
+"""The mirror is local: crawl it at full speed (the project's real-site defaults are polite
+and slow). Each benchmark adds its log level and whatever else it needs."""
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 

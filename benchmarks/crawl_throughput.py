@@ -50,7 +50,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, MirrorProcess, machine_note, save_result, scrapy_stats, table
+from _common import (
+    FULL_SPEED,
+    REPO,
+    MirrorProcess,
+    machine_note,
+    save_result,
+    scrapy_stats,
+    table,
+)
 
 # ``scrapy crawl`` as ``requirements.txt`` installs it, that is without pandas, even when
 # this environment has it (the dev requirements do): pyarrow would import it into the crawl
@@ -58,10 +66,7 @@ from _common import REPO, MirrorProcess, machine_note, save_result, scrapy_stats
 from tests.without_pandas import SCRAPY_WITHOUT_PANDAS as AS_INSTALLED
 
 FAST = {
-    "AUTOTHROTTLE_ENABLED": "False",
-    "DOWNLOAD_DELAY": "0",
-    "CONCURRENT_REQUESTS": "16",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    **FULL_SPEED,
     "LOG_LEVEL": "INFO",
 }
 

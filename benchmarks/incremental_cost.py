@@ -25,17 +25,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, machine_note, save_result, table
+from _common import FULL_SPEED, REPO, machine_note, save_result, table
 
 from newsarchive.evaluate import evaluate, load_archive
 from newsarchive.mirror import build_site
 from newsarchive.mirror.server import MirrorServer
 
 FAST = {
-    "AUTOTHROTTLE_ENABLED": "False",
-    "DOWNLOAD_DELAY": "0",
-    "CONCURRENT_REQUESTS": "16",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    **FULL_SPEED,
     "LOG_LEVEL": "WARNING",
 }
 

@@ -47,15 +47,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, MirrorProcess, machine_note, save_result, scrapy_stats, table
+from _common import (
+    FULL_SPEED,
+    REPO,
+    MirrorProcess,
+    machine_note,
+    save_result,
+    scrapy_stats,
+    table,
+)
 
 from tests.without_pandas import WITHOUT_PANDAS
 
 FAST = {
-    "AUTOTHROTTLE_ENABLED": "False",
-    "DOWNLOAD_DELAY": "0",
-    "CONCURRENT_REQUESTS": "16",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    **FULL_SPEED,
     "LOG_LEVEL": "INFO",
     "NEWSARCHIVE_CONTACT": "mailto:benchmark@example.org",
     # log times to the millisecond, for the time of the end-of-run flush
