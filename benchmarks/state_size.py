@@ -361,58 +361,23 @@ def main() -> None:
             process.wait(timeout=30)
 
     n = args.articles
+
+    def size_row(name: str, size: float, per_article: bool = True) -> list[str]:
+        """Measured, extrapolated to the target and per article (blank when not per article)."""
+        return [name, mib(size), gib(size * scale), f"{size / n:.0f} B" if per_article else ""]
+
     rows = [
-        [
-            "SQLite file (articles, versions, files)",
-            mib(sqlite["disk_articles"]),
-            gib(sqlite["disk_articles"] * scale),
-            f"{sqlite['disk_articles'] / n:.0f} B",
-        ],
-        [
-            "SQLite file, + a sweep mark per article",
-            mib(sqlite["disk"]),
-            gib(sqlite["disk"] * scale),
-            f"{sqlite['disk'] / n:.0f} B",
-        ],
-        [
-            "Redis used_memory (articles, versions, files)",
-            mib(red["memory_articles"]),
-            gib(red["memory_articles"] * scale),
-            f"{red['memory_articles'] / n:.0f} B",
-        ],
-        [
-            "Redis used_memory, + a sweep mark per article",
-            mib(red["memory"]),
-            gib(red["memory"] * scale),
-            f"{red['memory'] / n:.0f} B",
-        ],
-        [
-            "Redis server RSS",
-            mib(red["server_rss_kib"] * 1024),
-            gib(red["server_rss_kib"] * 1024 * scale),
-            "",
-        ],
-        [
-            "Redis RDB file (SAVE)",
-            mib(red["rdb"]),
-            gib(red["rdb"] * scale),
-            f"{red['rdb'] / n:.0f} B",
-        ],
+        size_row("SQLite file (articles, versions, files)", sqlite["disk_articles"]),
+        size_row("SQLite file, + a sweep mark per article", sqlite["disk"]),
+        size_row("Redis used_memory (articles, versions, files)", red["memory_articles"]),
+        size_row("Redis used_memory, + a sweep mark per article", red["memory"]),
+        size_row("Redis server RSS", red["server_rss_kib"] * 1024, per_article=False),
+        size_row("Redis RDB file (SAVE)", red["rdb"]),
     ]
     if naive:
         rows += [
-            [
-                "naive Redis, a key per URL: used_memory (no sweeps)",
-                mib(naive["memory"]),
-                gib(naive["memory"] * scale),
-                f"{naive['memory'] / n:.0f} B",
-            ],
-            [
-                "naive Redis, a key per URL: RDB file",
-                mib(naive["rdb"]),
-                gib(naive["rdb"] * scale),
-                f"{naive['rdb'] / n:.0f} B",
-            ],
+            size_row("naive Redis, a key per URL: used_memory (no sweeps)", naive["memory"]),
+            size_row("naive Redis, a key per URL: RDB file", naive["rdb"]),
         ]
     print()
     print(
