@@ -348,28 +348,28 @@ def upgrade_archive(root: str | os.PathLike[str]) -> list[Path]:
         for path in files:
             if file_schema_version(path) >= SCHEMA_VERSION:
                 continue
-            metadata = pq.read_metadata(path)
-            codec = (
-                metadata.row_group(0).column(0).compression.lower()
-                if metadata.num_row_groups
-                else "zstd"
-            ).replace("uncompressed", "none")
+            codec = _codec_of(pq.read_metadata(path))
             write_parquet_atomic(conform_to_file_schema(pq.read_table(path)), path, codec)
             upgraded.append(path)
     if root.is_dir():
         tmp = temp_path_for(marker)
         tmp.write_text(f"{SCHEMA_VERSION}\n", encoding="ascii")
         os.replace(tmp, marker)
-    if upgraded:
-        logger.warning(
-            "Upgraded %d archive file(s) to schema version %d (new columns are null in them)",
-            len(upgraded),
-            SCHEMA_VERSION,
-        )
+    _log_upgraded(len(upgraded))
     return upgraded
 
 
+def _log_upgraded(count: int) -> None:
+    if count:
+        logger.warning(
+            "Upgraded %d archive file(s) to schema version %d (new columns are null in them)",
+            count,
+            SCHEMA_VERSION,
+        )
+
+
 def _codec_of(metadata: pq.FileMetaData) -> str:
+    """The codec a file was written with (its first column's), to rewrite it with."""
     return (
         metadata.row_group(0).column(0).compression.lower() if metadata.num_row_groups else "zstd"
     ).replace("uncompressed", "none")
@@ -392,12 +392,7 @@ def _upgrade_remote(location: ArchiveLocation) -> list[str]:
             location.write_table(table, path, codec)
             upgraded.append(path)
     location.write_bytes(marker, f"{SCHEMA_VERSION}\n".encode("ascii"))
-    if upgraded:
-        logger.warning(
-            "Upgraded %d archive file(s) to schema version %d (new columns are null in them)",
-            len(upgraded),
-            SCHEMA_VERSION,
-        )
+    _log_upgraded(len(upgraded))
     return upgraded
 
 
