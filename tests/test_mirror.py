@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
@@ -627,6 +628,15 @@ def test_slow_responses_outlast_the_timeout(small_site):
             conn.getresponse()
         conn.close()
         assert fetch(server.base_url + path)[0] == 200
+        # the closed connection was noticed before the slow answer was due: logged, not answered
+        deadline = time.monotonic() + 2
+        while not (
+            first := [r for r in server.requests if r["path"] == path and r["attempt"] == 1]
+        ):
+            assert time.monotonic() < deadline, "the first attempt was never logged"
+            time.sleep(0.01)
+        first = first[0]
+        assert (first["fault"], first["status"], first["abandoned"]) == ("slow", None, True)
 
 
 @pytest.mark.parametrize("kind", ["reset", "truncated"])

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import json
+import select
 import socket
 import struct
 import sys
@@ -279,7 +280,13 @@ class _Handler(BaseHTTPRequestHandler):
         if plan is not None and not head:
             fault = plan.fault_for(path, entry["attempt"])
             if fault == "slow":
-                time.sleep(plan.slow_seconds)
+                if not self._wait_unless_abandoned(plan.slow_seconds):
+                    # the client closed the connection meanwhile (it gave up, or cancelled
+                    # a request it no longer needed): logged as such, nothing to answer
+                    abandoned = {"fault": fault, "status": None, "abandoned": True}
+                    mirror.record(entry | abandoned | {"time": time.time()})
+                    self.close_connection = True
+                    return
             elif fault and fault not in ("reset", "truncated"):
                 rng = Random(f"{plan.seed}:{path}:{entry['attempt']}")
                 faulty = transform(fault, page, rng, mirror.base_url, path)
@@ -293,6 +300,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._cut(page, reset=fault == "reset")
             return
         self._answer(page, entry, head, conditional and fault in (None, "slow"))
+
+    def _wait_unless_abandoned(self, seconds: float) -> bool:
+        """Sleep ``seconds``, watching the connection: False as soon as the client closes it.
+        (The client sends nothing more on it while it waits for this answer: it does not
+        pipeline; so the connection turns readable only when it is closed.)"""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+            if readable:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        return False
+                except OSError:  # reset
+                    return False
+                time.sleep(left)  # data, not a close: wait as asked
+                return True
+        return True
 
     def _answer(
         self, page: Page, entry: dict[str, Any], head: bool, conditional: bool = False
