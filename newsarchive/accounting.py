@@ -23,6 +23,7 @@ def reason_key(reason: str) -> str:
 # knows; any other exception is named after its class.
 TRANSPORT_REASONS = {
     "TimeoutError": "timeout",
+    "DownloadTimeoutError": "timeout",
     "TCPTimedOutError": "timeout",
     "DNSLookupError": "dns_lookup_failed",
     "CannotResolveHostError": "dns_lookup_failed",
