@@ -65,6 +65,16 @@ DOWNLOAD_TIMEOUT = 30
 NEWSARCHIVE_TIMEOUT_ADAPTIVE = True
 NEWSARCHIVE_TIMEOUT_MIN = 1.0
 NEWSARCHIVE_TIMEOUT_FACTOR = 3.0
+# A first attempt still unanswered at that timeout is hedged rather than cut: a second
+# request goes out beside it (at the site's next turn), the first answer wins and the other
+# is cancelled; at most NEWSARCHIVE_HEDGE_MAX such second requests in flight per site, else
+# the first attempt is cut and retried (handlers.py).
+NEWSARCHIVE_HEDGE = True
+NEWSARCHIVE_HEDGE_MAX = 2
+DOWNLOAD_HANDLERS = {
+    "http": "newsarchive.handlers.HedgingDownloadHandler",
+    "https": "newsarchive.handlers.HedgingDownloadHandler",
+}
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True

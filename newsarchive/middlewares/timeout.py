@@ -13,12 +13,19 @@ set it. A site that gets slow as a whole raises it: its pages' retries are answe
 and those answer times count; so does a site where more than one answer in twenty hangs (then
 that is how it answers, and its first attempts wait for it).
 
+Where the download handler can hedge (``handlers.HedgingDownloadHandler``, the project's
+handler for http and https; ``NEWSARCHIVE_HEDGE``), the first attempt is not cut at the
+site's timeout: a second request goes out beside it then, and whichever answers first wins.
+A page that hangs once is answered by the second; one that is always slow by the first,
+without throwing away the time already waited. Elsewhere the first attempt is cut there.
+
 A retry (of a timeout, or of anything else) gets the whole ``DOWNLOAD_TIMEOUT``: a page
 that is really that slow is still fetched, one attempt later. A ``download_timeout`` that
 a request carries itself is left alone.
 
 Counted: ``newsarchive/timeout/first_attempts_cut`` (first attempts that timed out at the
-site's timeout); the timeouts in use are logged at the end.
+site's timeout) and the handler's ``newsarchive/hedge/*``; the timeouts in use are logged
+at the end.
 """
 
 from __future__ import annotations
@@ -27,14 +34,16 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import load_object
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 from newsarchive.accounting import transport_reason
+from newsarchive.handlers import HEDGE_AFTER, HedgingDownloadHandler
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -79,6 +88,8 @@ class AdaptiveTimeoutMiddleware:
         self.floor = min(self.ceiling, settings.getfloat("NEWSARCHIVE_TIMEOUT_MIN", 1.0))
         self.factor = settings.getfloat("NEWSARCHIVE_TIMEOUT_FACTOR", 3.0)
         self.enabled = settings.getbool("NEWSARCHIVE_TIMEOUT_ADAPTIVE", True)
+        hedge = settings.getbool("NEWSARCHIVE_HEDGE", True)
+        self.hedging = hedging_schemes(settings) if hedge else frozenset()
         self.times: dict[str, AnswerTimes] = {}
 
     @classmethod
@@ -107,8 +118,12 @@ class AdaptiveTimeoutMiddleware:
             return None
         if not self.enabled or meta.get("retry_times"):
             meta[AUTO] = meta["download_timeout"] = self.ceiling
+            meta.pop(HEDGE_AFTER, None)  # a retry is not hedged
         elif auto is None:  # a first attempt (its redirects keep its timeout)
             meta[AUTO] = meta["download_timeout"] = self.timeout(self.site_key(request))
+            if meta[AUTO] < self.ceiling and urlparse_cached(request).scheme in self.hedging:
+                meta[HEDGE_AFTER] = meta[AUTO]
+                meta["download_timeout"] = self.ceiling
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -121,6 +136,8 @@ class AdaptiveTimeoutMiddleware:
         auto = request.meta.get(AUTO)
         if auto is None or auto >= self.ceiling or not timed_out(exception):
             return None
+        if HEDGE_AFTER in request.meta:
+            return None  # the hedging handler counts the first attempts it cuts
         self.crawler.stats.inc_value("newsarchive/timeout/first_attempts_cut")
         logger.debug(
             "No answer within %.1fs from %s; its retry may take %gs", auto, request, self.ceiling
@@ -139,6 +156,18 @@ class AdaptiveTimeoutMiddleware:
                 times.seen,
                 self.ceiling,
             )
+
+
+def hedging_schemes(settings: Any) -> frozenset[str]:
+    """The URL schemes whose download handler hedges slow first attempts."""
+    handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
+    hedging = set()
+    for scheme in ("http", "https"):
+        path = handlers.get(scheme)
+        handler = load_object(path) if isinstance(path, str) else path
+        if isinstance(handler, type) and issubclass(handler, HedgingDownloadHandler):
+            hedging.add(scheme)
+    return frozenset(hedging)
 
 
 def timed_out(error: BaseException) -> bool:
