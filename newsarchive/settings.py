@@ -87,9 +87,10 @@ RETRY_PRIORITY_ADJUST = 10
 # "Gave up retrying" is a counted failure (newsarchive/failed/<reason>), not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # Backoff before a retry: this many seconds, doubled per retry, jittered, capped; a 429/503's
-# Retry-After is honoured (exactly) up to the cap. Short: a failure now and then is retried
-# soon; a site that keeps failing is slowed down as a whole (middlewares/retry.py).
-NEWSARCHIVE_RETRY_BACKOFF_BASE = 0.25
+# Retry-After is honoured (exactly) up to the cap. Short (0.1, 0.2, 0.4 s for the three
+# retries, where Scrapy and urllib3 retry at once): a failure now and then is retried soon; a
+# site that keeps failing is slowed down as a whole (middlewares/retry.py).
+NEWSARCHIVE_RETRY_BACKOFF_BASE = 0.1
 NEWSARCHIVE_RETRY_BACKOFF_MAX = 60.0
 # While a listing page waits for its retry (a 429's Retry-After, a backoff), fetch this many
 # of the section's next pages ahead, where their addresses are known (load-more offsets), so

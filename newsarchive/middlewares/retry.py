@@ -155,7 +155,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler.settings)
         self.crawler = crawler
-        self.base = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 0.25)
+        self.base = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_BASE", 0.1)
         self.cap = crawler.settings.getfloat("NEWSARCHIVE_RETRY_BACKOFF_MAX", 60.0)
         self.pressure: dict[Any, Pressure] = {}
         """Slots under pressure (slowed down, or with recent 429/503 answers)."""
