@@ -19,6 +19,8 @@ disallowed in robots.txt:
 
 With a ``FaultPlan`` (see ``faults``) GET requests may misbehave; each log entry then also
 says which ``attempt`` of its path it was and which ``fault`` was served (None if none).
+A slow answer whose client closes the connection before it is due is not sent: its entry
+says ``"abandoned": true``, with status None and the time the close was noticed.
 """
 
 from __future__ import annotations
