@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from twisted.internet.interfaces import IDelayedCall
+    from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 HEDGE_AFTER = "newsarchive_hedge_after"
 """Request meta: seconds without an answer after which a second request goes out."""
@@ -98,9 +98,17 @@ def site_of(request: Request) -> str:
 class HedgedDownload:
     """One attempt of a page: its first request, and a second one if the first is slow."""
 
-    def __init__(self, handler: HedgingDownloadHandler, request: Request, after: float) -> None:
-        from twisted.internet import reactor
+    def __init__(
+        self,
+        handler: HedgingDownloadHandler,
+        request: Request,
+        after: float,
+        clock: IReactorTime | None = None,
+    ) -> None:
+        if clock is None:
+            from twisted.internet import reactor as clock  # the one Scrapy installed
 
+        self.clock: IReactorTime = clock
         self.handler = handler
         self.request = request
         self.after = after
@@ -109,7 +117,7 @@ class HedgedDownload:
         self.cut = False
         self.hedged = False
         self.outcome: Deferred[Response] = Deferred(self._cancel_all)
-        self.timer: IDelayedCall | None = reactor.callLater(after, self._slow)
+        self.timer: IDelayedCall | None = clock.callLater(after, self._slow)
         self._start(request)
 
     def _start(self, request: Request) -> None:
@@ -135,15 +143,13 @@ class HedgedDownload:
             self.cut = True
             self.requests[0][1].cancel()  # its failure ends the attempt, as a timeout
             return
-        from twisted.internet import reactor
-
         self.hedged = True
         site = site_of(self.request)
         self.handler.hedges_in_flight[site] += 1
         self.handler.inc_stat("sent")
         self.outcome.addBoth(self._hedge_over, site)
         if wait > 0:
-            self.timer = reactor.callLater(wait, self._slow)
+            self.timer = self.clock.callLater(wait, self._slow)
         else:
             self._start(self.request.copy())
 
