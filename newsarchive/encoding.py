@@ -27,14 +27,21 @@ def _decodes(body: bytes, encoding: str) -> bool:
     return True
 
 
-def true_encoding(body: bytes, declared: str | None) -> str | None:
+def true_encoding(body: bytes, declared: str | None, decoded: str | None = None) -> str | None:
     """The encoding to decode ``body`` with, or ``None`` if ``declared`` (what Scrapy used:
-    BOM, header or meta) is right. Canonical codec names, as ``w3lib`` resolves them."""
+    BOM, header or meta) is right. Canonical codec names, as ``w3lib`` resolves them.
+
+    ``decoded``: ``body`` as decoded with ``declared``, errors replaced (a response's
+    ``text``), if it is at hand. Where that is UTF-8 and has no replacement character, the
+    bytes are strict UTF-8: they need not be decoded again to tell.
+    """
     declared_codec = resolve_encoding(declared) if declared else None
     if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None  # a byte-order mark is unambiguous, and Scrapy honours it
     if body.isascii():
         return None  # every ASCII-compatible label decodes it the same
+    if declared_codec == "utf-8" and decoded is not None and "\ufffd" not in decoded:
+        return None
     if _decodes(body, "utf-8"):
         return None if declared_codec == "utf-8" else "utf-8"
     if declared_codec and _decodes(body, declared_codec):

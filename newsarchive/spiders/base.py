@@ -537,7 +537,9 @@ class SectionSpider(scrapy.Spider):
         html = as_html(response)
         if html is None:
             return None
-        encoding = true_encoding(html.body, html.encoding)
+        # the text is decoded now rather than later: it spares a second decoding of the
+        # bytes to check them
+        encoding = true_encoding(html.body, html.encoding, html.text)
         if encoding is None:
             return html
         self.corrected.count(
