@@ -158,8 +158,8 @@ def trafilatura_body(
             if tree is None:
                 break
         extracted = _extraction(tree, url, fast, own=spare is not None)
-        found = _html_body(extracted) if extracted is not None else None
-        found_words = _count_words(_text(found), FULL_EXTRACTION_BELOW) if found is not None else 0
+        found, found_text = _html_body(extracted) if extracted is not None else (None, "")
+        found_words = _count_words(found_text, FULL_EXTRACTION_BELOW) if found is not None else 0
         if found is not None and (body is None or found_words > words):
             body, words = found, found_words
         if words >= FULL_EXTRACTION_BELOW:
@@ -225,8 +225,9 @@ def _count_words(text: str, enough: int) -> int:
     return words
 
 
-def _html_body(extracted: Any) -> etree._Element:
-    """trafilatura's extracted XML body as the ``<body>`` of its HTML output."""
+def _html_body(extracted: Any) -> tuple[etree._Element, str]:
+    """trafilatura's extracted XML body as the ``<body>`` of its HTML output, and its text
+    (``_text``: joined once, for the normalisation check and the word count alike)."""
     from trafilatura.htmlprocessing import convert_to_html
 
     body = convert_to_html(extracted)[0]
@@ -234,15 +235,17 @@ def _html_body(extracted: Any) -> etree._Element:
         # An HTML parser closes a paragraph where a block starts (a heading inside a <p>,
         # from a page's template markup): what parsing the string again would do.
         html = etree.tostring(body.getparent(), encoding="unicode", pretty_print=True)
-        return next(parse_html(unicodedata.normalize("NFC", html.strip())).iter("body"))
-    if unicodedata.is_normalized("NFC", _text(body)):
-        return body  # most are: nothing to walk
+        body = next(parse_html(unicodedata.normalize("NFC", html.strip())).iter("body"))
+        return body, _text(body)
+    text = _text(body)
+    if unicodedata.is_normalized("NFC", text):
+        return body, text  # most are: nothing to walk
     for element in body.iter():
         for name in ("text", "tail"):
             value = getattr(element, name)
             if value and not value.isascii():
                 setattr(element, name, unicodedata.normalize("NFC", value))
-    return body
+    return body, _text(body)
 
 
 # Elements an HTML parser does not let stay inside a <p> (it closes the paragraph first).
