@@ -284,12 +284,51 @@ def _may_name_a_day(text: str) -> bool:
     )
 
 
+# An English day with its month's name and a time of day ("November 19, 2019, 9:02 AM",
+# "Nov 20, 2019 01:41 PM", "November 20, 2019 12:32"): the bylines of US news sites.
+_ENGLISH_MONTH_NAMES = (
+    "january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul",
+    "august aug", "september sep sept", "october oct", "november nov", "december dec",
+)  # fmt: skip
+_ENGLISH_MONTHS = {
+    name: month for month, names in enumerate(_ENGLISH_MONTH_NAMES, 1) for name in names.split()
+}
+_ENGLISH_DAY_AND_TIME = re.compile(
+    r"^([A-Za-z]+) (\d{1,2}), ((?:19|20)\d{2}),? (\d{1,2}):(\d{2})(?: ([AaPp][Mm]))?$"
+)
+
+
+def _parse_english_day_and_time(text: str) -> datetime | None:
+    """What dateparser reads an English day and time of ``_ENGLISH_DAY_AND_TIME`` as, in
+    English and UTC, without dateparser (about a millisecond and a half a string); None for
+    any other text, and for a day or time that does not exist."""
+    match = _ENGLISH_DAY_AND_TIME.match(text)
+    if not match:
+        return None
+    name, day, year, hour_text, minute, half = match.groups()
+    month = _ENGLISH_MONTHS.get(name.lower())
+    hour = int(hour_text)
+    if month is None or (half and not 1 <= hour <= 12):
+        return None
+    if half:
+        hour = hour % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        return datetime(int(year), month, int(day), hour, int(minute), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 def _parse_human(
     text: str, default_tz: str, relative_base: datetime | None, languages: tuple[str, ...]
 ) -> datetime | None:
     """dateparser's reading of ``text`` in ``languages``; if none, in ``_LANGUAGES`` (a
-    page's language is often mislabelled: a German site whose theme says ``lang="en"``)."""
-    found = _dateparser(text, default_tz, relative_base, languages)
+    page's language is often mislabelled: a German site whose theme says ``lang="en"``).
+    An English day and time read in English and UTC is read without it."""
+    found = None
+    if default_tz == "UTC" and languages == ("en",):
+        found = _parse_english_day_and_time(text)
+    if found is None:
+        found = _dateparser(text, default_tz, relative_base, languages)
     if found is None and languages and not set(_LANGUAGES) <= set(languages):
         found = _dateparser(text, default_tz, relative_base, ())
     return found

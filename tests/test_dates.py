@@ -190,6 +190,41 @@ def test_a_date_in_another_language_than_the_page_says_is_still_read() -> None:
     )
 
 
+def test_english_days_and_times_read_as_dateparser_reads_them() -> None:
+    from newsarchive.dates import _dateparser, _parse_english_day_and_time
+
+    base = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    for text in (
+        "November 19, 2019, 9:02 AM",
+        "Nov 20, 2019 01:41 PM",
+        "November 20, 2019 12:32",
+        "Sept 03, 2019, 12:05 am",
+        "DEC 31, 1999 12:59 pm",
+        "may 1, 2026 0:00",
+        "Feb 29, 2024 23:59",
+    ):
+        read = _parse_english_day_and_time(text)
+        assert read is not None and read == _dateparser(text, "UTC", base, ("en",)), text
+    for text in (
+        "Feb 30, 2024 10:00",
+        "Nov 20, 2019 13:41 PM",
+        "Nov 20, 2019 0:41 AM",
+        "Nov 20, 2019 24:00",
+        "Nov 20, 2019 10:60",
+        "Tue Nov 19 2019 03:05:46 GMT+0000",
+        "Mai 20, 2019 10:00",
+        "November 20, 2019",
+    ):
+        assert _parse_english_day_and_time(text) is None, text
+    assert parse_date("Nov 20, 2019 01:41 PM") == ParsedDate(
+        datetime(2019, 11, 20, 13, 41, tzinfo=UTC), False
+    )
+    # a wall time in an unknown zone: its day only, as ever
+    assert parse_date("Nov 20, 2019 01:41 PM", default_tz=None) == ParsedDate(
+        datetime(2019, 11, 20, tzinfo=UTC), True
+    )
+
+
 def test_days_written_with_month_names_read_as_dateparser_reads_them() -> None:
     from newsarchive.dates import _dateparser, _parse_written_day
 
