@@ -318,15 +318,44 @@ def _parse_english_day_and_time(text: str) -> datetime | None:
         return None
 
 
+# JavaScript's ``Date.toString()``: "Tue Nov 19 2019 03:05:46 GMT+0000".
+_SCRIPT_TIME = re.compile(
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) (\d{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})"
+    r" GMT([+-]\d{2})00$"
+)
+
+
+def _parse_script_time(text: str) -> datetime | None:
+    """What dateparser reads a ``_SCRIPT_TIME`` as, in English and UTC (the instant its
+    offset says; the weekday is not checked), without dateparser; None for any other text,
+    for a time that does not exist, and for an offset of whole hours that no zone has
+    (dateparser reads none of those; nor an offset with minutes, where it knows only some:
+    those are left to it)."""
+    match = _SCRIPT_TIME.match(text)
+    if not match:
+        return None
+    name, day, year, hour, minute, second, offset_hours = match.groups()
+    month = _ENGLISH_MONTHS.get(name.lower())
+    if month is None or not -12 <= int(offset_hours) <= 14:
+        return None
+    offset = timedelta(hours=int(offset_hours))
+    try:
+        local = datetime(int(year), month, int(day), int(hour), int(minute), int(second))
+    except ValueError:
+        return None
+    return (local - offset).replace(tzinfo=UTC)
+
+
 def _parse_human(
     text: str, default_tz: str, relative_base: datetime | None, languages: tuple[str, ...]
 ) -> datetime | None:
     """dateparser's reading of ``text`` in ``languages``; if none, in ``_LANGUAGES`` (a
     page's language is often mislabelled: a German site whose theme says ``lang="en"``).
-    An English day and time read in English and UTC is read without it."""
+    An English day and time, or a script's time, read in English and UTC is read without
+    it."""
     found = None
     if default_tz == "UTC" and languages == ("en",):
-        found = _parse_english_day_and_time(text)
+        found = _parse_english_day_and_time(text) or _parse_script_time(text)
     if found is None:
         found = _dateparser(text, default_tz, relative_base, languages)
     if found is None and languages and not set(_LANGUAGES) <= set(languages):

@@ -225,6 +225,26 @@ def test_english_days_and_times_read_as_dateparser_reads_them() -> None:
     )
 
 
+def test_script_times_read_as_dateparser_reads_them() -> None:
+    from newsarchive.dates import _dateparser, _parse_script_time
+
+    for text in (
+        "Tue Nov 19 2019 03:05:46 GMT+0000",
+        "Mon Nov 19 2019 23:05:46 GMT-0800",
+        "Sun Feb 29 2024 00:00:00 GMT+1400",
+        "Sat Jan 01 2000 12:00:00 GMT-1200",
+    ):
+        read = _parse_script_time(text)
+        assert read is not None and read == _dateparser(text, "UTC", None, ("en",)), text
+    for text in (
+        "Tue Nov 19 2019 03:05:46 GMT+0530",  # minutes: left to dateparser
+        "Tue Nov 19 2019 03:05:46 GMT-1300",  # no zone has it
+        "Tue Feb 30 2019 03:05:46 GMT+0000",
+        "Tue Nov 19 2019 03:05:46 GMT+0000 (Coordinated Universal Time)",
+    ):
+        assert _parse_script_time(text) is None, text
+
+
 def test_days_written_with_month_names_read_as_dateparser_reads_them() -> None:
     from newsarchive.dates import _dateparser, _parse_written_day
 
