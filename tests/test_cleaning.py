@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -81,6 +82,15 @@ def test_clean_text_shortcuts_give_what_the_definition_gives(text: str) -> None:
 @given(st.text())
 def test_count_words_counts_the_word_tokens_of_any_text(text: str) -> None:
     assert count_words(text) == len(re.findall(r"\w+", text))
+
+
+def test_count_words_shortcut_holds_for_every_character() -> None:
+    # what count_words relies on: \w is isalnum() or "_", and no whitespace is either
+    word = re.compile(r"\w")
+    for char in map(chr, range(sys.maxunicode + 1)):
+        is_word = word.match(char) is not None
+        assert is_word == (char.isalnum() or char == "_"), hex(ord(char))
+        assert not (is_word and char.isspace()), hex(ord(char))
 
 
 def test_generic_text_rules_survive_unknown_markup() -> None:
