@@ -61,8 +61,10 @@ _MAX_TIMES = 3
 # "post-date"), and the date-like span of their text (numeric, written-out month either way
 # round, relative), not one a label says is no publication date (the time the page was made,
 # a list of other threads' last posts).
+# (``/descendant::*``: the elements ``//*`` selects, a fifth faster in libxml2, which joins
+# the children of every node for ``//*``)
 _WITH_CLASS_OR_ID = etree.XPath(
-    "//*[@class or @id][not(self::script or self::style or self::time)]"
+    "/descendant::*[@class or @id][not(self::script or self::style or self::time)]"
 )
 _DATED_CLASS = re.compile(r"date|time|byline|posted|published|datum|meta")
 _IS_OUTSIDE_ARTICLE = etree.XPath(f"boolean({_OUTSIDE_ARTICLE})")
