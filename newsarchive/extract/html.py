@@ -310,7 +310,7 @@ class PageIndex:
         self._canonical = canonical
         self._jsonld = jsonld
         self._itemprops = itemprops
-        self._folded: dict[str, str] | None = None
+        self._folded: dict[str, list[list[str]]] | None = None
 
     def meta(self, key: str) -> str | None:
         """Content of the first ``<meta name|property=key content>``, stripped; else None."""
@@ -326,14 +326,15 @@ class PageIndex:
         page has, in the order of ``keys``, whatever the case of the key (``DC.date.issued``,
         ``dc.date.issued``)."""
         if self._folded is None:
-            folded: dict[str, str] = {}
+            # The values of each key by its lower case, in page order (names, properties,
+            # then itemprops): the first that is not blank is looked for only for a key
+            # asked for, not for each of the page's dozens of meta.
+            folded: dict[str, list[list[str]]] = {}
             for source in (self._metas, self._itemprops):
                 for key, values in source.items():
-                    value = next((v.strip() for v in values if v.strip()), None)
-                    if value:
-                        folded.setdefault(key.lower(), value)
+                    folded.setdefault(key.lower(), []).append(values)
             self._folded = folded
-        found = (self._folded.get(key.lower()) for key in keys)
+        found = (_first_not_blank(self._folded.get(key.lower(), ())) for key in keys)
         return [value for value in found if value]
 
     def has_property(self, key: str) -> bool:
@@ -351,6 +352,15 @@ class PageIndex:
         if containing is not None:
             texts = [text for text in texts if containing in text]
         return jsonld_from_texts(texts)
+
+
+def _first_not_blank(value_lists: Iterable[list[str]]) -> str | None:
+    """The first value of these lists that is not blank, stripped; None if there is none."""
+    for values in value_lists:
+        for value in values:
+            if value.strip():
+                return value.strip()
+    return None
 
 
 def child_texts(element: Any) -> list[str]:
