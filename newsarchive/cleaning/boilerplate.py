@@ -584,7 +584,9 @@ def _paragraphs(root: etree._Element) -> list[_Paragraph]:
         if not joined or joined.isspace():  # most flushes: the newlines between blocks
             return
         text = _squash(joined)
-        out.append(_Paragraph(text, element, link_chars >= len(text.replace(" ", "")) > 0))
+        # (most paragraphs have no link: their letters need not be counted)
+        link_only = link_chars > 0 and link_chars >= len(text.replace(" ", "")) > 0
+        out.append(_Paragraph(text, element, link_only))
 
     def walk(element: etree._Element) -> None:
         parts = [element.text or ""]
