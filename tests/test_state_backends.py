@@ -21,6 +21,7 @@ import redis
 
 from newsarchive.drift import RunFill
 from newsarchive.state import (
+    SCHEMA_VERSION,
     ArchiveState,
     NewerStateError,
     UnsupportedStateLocation,
@@ -322,9 +323,22 @@ def test_a_crawl_on_a_newer_state_stops_in_one_line(tmp_path: Path) -> None:
     db.execute("PRAGMA user_version = 99")
     db.close()
     done = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "moscowtimes", "-a", "base_url=http://127.0.0.1:9",
-         "-s", f"NEWSARCHIVE_OUTPUT={output}"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "moscowtimes",
+            "-a",
+            "base_url=http://127.0.0.1:9",
+            "-s",
+            f"NEWSARCHIVE_OUTPUT={output}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 78, done.stderr[-2000:]
     assert "newsarchive: not crawling:" in done.stderr and "upgrade newsarchive" in done.stderr
@@ -375,3 +389,28 @@ def test_a_start_reads_only_the_open_runs(redis_location: str) -> None:
     assert state.redis.smembers(f"{state.prefix}:runs:open") == set()
     assert state.redis.hlen(f"{state.prefix}:runs") == 51  # the history is kept
     state.close()
+
+
+def test_a_replay_into_an_archive_with_a_newer_state_stops_in_one_line(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    state = output / "_state" / "state.sqlite"
+    ArchiveState(state).close()
+    db = sqlite3.connect(state)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    before = state.read_bytes()
+    warc = tmp_path / "empty.warc.gz"
+    warc.write_bytes(b"")
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "extract", "--warc", str(warc), "--into-archive",
+         "-s", f"NEWSARCHIVE_OUTPUT={output}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 78, done.stderr[-2000:]
+    ours = [line for line in done.stderr.splitlines() if line.startswith("newsarchive")]
+    assert ours == [
+        f"newsarchive: not extracting: {state} is a state of schema version 99; this release "
+        f"reads {SCHEMA_VERSION} at most: upgrade newsarchive"
+    ]
+    assert "Traceback" not in done.stderr
+    assert state.read_bytes() == before

@@ -41,7 +41,10 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import load_object
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
+from newsarchive.commands.crawl import EXIT_CONFIG
 from newsarchive.extensions.run import STATUS_KEY
+from newsarchive.extensions.state import state_location
+from newsarchive.frontier import redacted
 from newsarchive.replay import (
     ArchivedResponse,
     OutputLines,
@@ -52,6 +55,7 @@ from newsarchive.replay import (
 )
 from newsarchive.spiders.base import SectionSpider
 from newsarchive.spiders.generic import GenericSpider
+from newsarchive.state import UnsupportedStateLocation, newer_state_problem
 
 logger = logging.getLogger(__name__)
 STAGES = (
@@ -237,7 +241,16 @@ class SavedPageReader:
 def replay_warcs(process: Any, opts: argparse.Namespace) -> int:
     """Replay the article responses of the WARC files named (see ``newsarchive.replay``),
     one crawl per site, one after the other (a crawl into the archive holds it alone).
-    The exit code: 1 when a run into the archive failed, else 0."""
+    The exit code: 1 when a run into the archive failed, 78 (EX_CONFIG) when the archive's
+    state was written by a newer release (said in one line, before anything starts), else 0."""
+    if opts.into_archive:
+        try:
+            problem = newer_state_problem(state_location(process.settings))
+        except UnsupportedStateLocation as exc:
+            raise UsageError(str(exc)) from exc
+        if problem:
+            print(f"newsarchive: not extracting: {redacted(problem)}", file=sys.stderr)
+            return EXIT_CONFIG
     try:
         files = warc_files(opts.warc)
     except FileNotFoundError as exc:
