@@ -145,8 +145,9 @@ def archived_responses(path: Path, problems: Counter[str]) -> list[ArchivedRespo
                 raise ValueError(f"a damaged record at byte {records.offset}")
     except (OSError, ArchiveLoadFailed, ValueError, EOFError) as exc:
         problems["unreadable_warc"] += 1
-        logger.error("WARC %s could not be read to its end (%s): its later records are skipped",
-                     path, exc)
+        logger.error(
+            "WARC %s could not be read to its end (%s): its later records are skipped", path, exc
+        )
     return [replace(ref, context=contexts.get(key, {})) for key, ref in responses.items()]
 
 
@@ -196,8 +197,11 @@ class WarcReplayMiddleware:
         except (OSError, ArchiveLoadFailed, ValueError, StopIteration) as exc:
             self.problems.count("unreadable_record", f"{ref[0]}:{ref[1]} ({exc})")
             raise IgnoreRequest(f"unreadable WARC record {ref[0]}:{ref[1]}") from exc
-        kept = [(name, value) for name, value in headers
-                if name.lower().encode() not in _FRAMING_HEADERS]
+        kept = [
+            (name, value)
+            for name, value in headers
+            if name.lower().encode() not in _FRAMING_HEADERS
+        ]
         respcls = responsetypes.from_args(headers=dict(kept), url=url, body=body)
         self.stats.inc_value("newsarchive/replay/responses")
         return respcls(url=url, status=status, headers=kept, body=body, request=request)

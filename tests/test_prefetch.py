@@ -52,9 +52,7 @@ def test_later_pages_are_fetched_while_one_waits_and_read_in_order(tmp_path: Pat
     assert len(pages) >= 4  # a listing long enough to wait on
 
     # Without: each page is asked for only once the one before was read, after its wait.
-    first_ok = {
-        r["path"]: r["time"] for r in reversed(plain_requests) if r["status"] == 200
-    }
+    first_ok = {r["path"]: r["time"] for r in reversed(plain_requests) if r["status"] == 200}
     first_ask = {r["path"]: r["time"] for r in reversed(plain_requests)}
     assert all(first_ask[b] >= first_ok[a] for a, b in itertools.pairwise(pages))
     # With: the pages after the first that waits were asked for during its wait.
@@ -69,9 +67,7 @@ def test_later_pages_are_fetched_while_one_waits_and_read_in_order(tmp_path: Pat
     assert stat(plain.log, "newsarchive/listing/prefetch/sent") == 0
     archived = [r["article_id"] for r in load_archive(tmp_path / "ahead" / "output")]
     assert len(archived) == len(set(archived))
-    assert set(archived) == {
-        r["article_id"] for r in load_archive(tmp_path / "plain" / "output")
-    }
+    assert set(archived) == {r["article_id"] for r in load_archive(tmp_path / "plain" / "output")}
     assert ahead.manifest["completeness"]["sections"]["news"]["recorded"]
     # A page fetched ahead is fetched once more only if its turn came before its answer.
     sent = stat(ahead.log, "newsarchive/listing/prefetch/sent")

@@ -138,9 +138,24 @@ def extract(output: Path, *options: str, setup: str = "") -> subprocess.Complete
     """``scrapy extract --warc <archive>/_warc ...``, after ``setup`` code (a rule change)."""
     code = f"{setup}\nfrom scrapy.cmdline import execute\nexecute()"
     return subprocess.run(
-        [sys.executable, "-c", code, "extract", "--warc", str(output / "_warc"), *options,
-         "-s", f"NEWSARCHIVE_OUTPUT={output}", "-s", "LOG_LEVEL=INFO"],
-        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-c",
+            code,
+            "extract",
+            "--warc",
+            str(output / "_warc"),
+            *options,
+            "-s",
+            f"NEWSARCHIVE_OUTPUT={output}",
+            "-s",
+            "LOG_LEVEL=INFO",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

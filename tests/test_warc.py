@@ -79,6 +79,8 @@ def faults_for(site: Any) -> ChosenFaults:
             (news[1].path, Scenario("redirect_offsite", 1)),
         )
     )
+
+
 SITE_SEED = 7
 DEAD_RUN = "20260301T090000Z-dead00"
 WHEN = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
