@@ -315,13 +315,19 @@ def test_a_newer_sqlite_state_is_found_without_touching_it(tmp_path: Path) -> No
     assert path.read_bytes() == before
 
 
-def test_a_crawl_on_a_newer_state_stops_in_one_line(tmp_path: Path) -> None:
-    output = tmp_path / "output"
+def newer_sqlite_state(output: Path) -> Path:
+    """The archive ``output``'s SQLite state, as a release with schema version 99 left it."""
     state = output / "_state" / "state.sqlite"
     ArchiveState(state).close()
     db = sqlite3.connect(state)
     db.execute("PRAGMA user_version = 99")
     db.close()
+    return state
+
+
+def test_a_crawl_on_a_newer_state_stops_in_one_line(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    newer_sqlite_state(output)
     done = subprocess.run(
         [
             sys.executable,
@@ -393,11 +399,7 @@ def test_a_start_reads_only_the_open_runs(redis_location: str) -> None:
 
 def test_a_replay_into_an_archive_with_a_newer_state_stops_in_one_line(tmp_path: Path) -> None:
     output = tmp_path / "output"
-    state = output / "_state" / "state.sqlite"
-    ArchiveState(state).close()
-    db = sqlite3.connect(state)
-    db.execute("PRAGMA user_version = 99")
-    db.close()
+    state = newer_sqlite_state(output)
     before = state.read_bytes()
     warc = tmp_path / "empty.warc.gz"
     warc.write_bytes(b"")
