@@ -416,3 +416,9 @@ def test_a_replay_into_an_archive_with_a_newer_state_stops_in_one_line(tmp_path:
     ]
     assert "Traceback" not in done.stderr
     assert state.read_bytes() == before
+    off = subprocess.run(
+        [sys.executable, "-m", "scrapy", "extract", "--warc", str(warc), "--into-archive",
+         "-s", f"NEWSARCHIVE_OUTPUT={output}", "-s", "NEWSARCHIVE_STATE_ENABLED=false"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "not extracting" not in off.stderr, off.stderr[-2000:]  # no state used: none refused

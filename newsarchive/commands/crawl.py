@@ -195,7 +195,7 @@ class Command(ScrapyCrawlCommand):
             return False
         location = self.settings.get("NEWSARCHIVE_STATE")
         if not location:
-            return self._newer_state(state_location(self.settings))
+            return self._newer_state()
         try:
             backend, target = state_backend(str(location))
         except UnsupportedStateLocation as exc:
@@ -214,12 +214,23 @@ class Command(ScrapyCrawlCommand):
                 )
                 self.exitcode = EXIT_UNAVAILABLE
                 return True
-        return self._newer_state(str(location))
+        return self._newer_state()
 
-    def _newer_state(self, location: str | Path) -> bool:
+    def _newer_state(self) -> bool:
         """A state a newer release wrote is refused in one line (exit 78, EX_CONFIG)."""
-        problem = newer_state_problem(location)
+        assert self.settings is not None
+        problem = newer_state(self.settings)
         if problem:
-            print(f"newsarchive: not crawling: {redacted(problem)}", file=sys.stderr)
+            print(f"newsarchive: not crawling: {problem}", file=sys.stderr)
             self.exitcode = EXIT_CONFIG
         return problem is not None
+
+
+def newer_state(settings: BaseSettings) -> str | None:
+    """Why the archive's state cannot be used by this release (a newer one wrote it: it is
+    not read, nor migrated down), with no password in it; None if it can, or if the state is
+    off. Raises ``UnsupportedStateLocation`` for a location no backend serves."""
+    if not settings.getbool("NEWSARCHIVE_STATE_ENABLED", True):
+        return None
+    problem = newer_state_problem(state_location(settings))
+    return redacted(problem) if problem else None

@@ -41,10 +41,8 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.misc import load_object
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
-from newsarchive.commands.crawl import EXIT_CONFIG
+from newsarchive.commands.crawl import EXIT_CONFIG, newer_state
 from newsarchive.extensions.run import STATUS_KEY
-from newsarchive.extensions.state import state_location
-from newsarchive.frontier import redacted
 from newsarchive.replay import (
     ArchivedResponse,
     OutputLines,
@@ -55,7 +53,7 @@ from newsarchive.replay import (
 )
 from newsarchive.spiders.base import SectionSpider
 from newsarchive.spiders.generic import GenericSpider
-from newsarchive.state import UnsupportedStateLocation, newer_state_problem
+from newsarchive.state import UnsupportedStateLocation
 
 logger = logging.getLogger(__name__)
 STAGES = (
@@ -245,11 +243,11 @@ def replay_warcs(process: Any, opts: argparse.Namespace) -> int:
     state was written by a newer release (said in one line, before anything starts), else 0."""
     if opts.into_archive:
         try:
-            problem = newer_state_problem(state_location(process.settings))
+            problem = newer_state(process.settings)
         except UnsupportedStateLocation as exc:
             raise UsageError(str(exc)) from exc
         if problem:
-            print(f"newsarchive: not extracting: {redacted(problem)}", file=sys.stderr)
+            print(f"newsarchive: not extracting: {problem}", file=sys.stderr)
             return EXIT_CONFIG
     try:
         files = warc_files(opts.warc)
